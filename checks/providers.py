@@ -1,0 +1,58 @@
+"""Resource providers the baseline deploys into (azure-facts.md §4), with a one-key
+register remedy. Unregistered providers are the classic "MissingSubscriptionRegistration"
+failure halfway through a deployment; catching them here costs nothing."""
+
+from __future__ import annotations
+
+from wizard.engine.contract import CheckStatus, Finding, StepContext
+
+REQUIRED_PROVIDERS: dict[str, str] = {
+    "Microsoft.Network": "hub and spoke networks, firewall, Bastion, App Gateway",
+    "Microsoft.Compute": "node pool scale sets, disks, quota queries",
+    "Microsoft.ContainerService": "the AKS cluster",
+    "Microsoft.ContainerRegistry": "the container registry",
+    "Microsoft.KeyVault": "Key Vault for certificates",
+    "Microsoft.ManagedIdentity": "cluster and workload identities",
+    "Microsoft.OperationalInsights": "Log Analytics workspaces",
+    "Microsoft.OperationsManagement": "Container Insights solutions",
+    "Microsoft.Insights": "diagnostic settings and alerts",
+    "Microsoft.PolicyInsights": "the Azure Policy add-on",
+    "Microsoft.KubernetesConfiguration": "the Flux GitOps extension",
+    "Microsoft.Security": "Microsoft Defender for Containers",
+}
+
+
+def _states(ctx: StepContext) -> dict[str, str]:
+    assert ctx.azure is not None
+    client = ctx.azure.resources().providers
+    out = {}
+    for namespace in REQUIRED_PROVIDERS:
+        provider = client.get(namespace).as_dict()
+        out[namespace] = str(provider.get("registrationState", "Unknown"))
+    return out
+
+
+def check_providers(ctx: StepContext) -> Finding:
+    states = _states(ctx)
+    missing = sorted(ns for ns, state in states.items() if state != "Registered")
+    evidence = {"providers": states}
+    if not missing:
+        return Finding(CheckStatus.PASS, f"All {len(states)} resource providers are registered.", evidence)
+    registering = [ns for ns in missing if states[ns] == "Registering"]
+    if registering and len(registering) == len(missing):
+        return Finding(CheckStatus.WARN, "Still registering: " + ", ".join(registering), evidence,
+                       "Registration takes a few minutes; re-run the checks shortly.")
+    detail = "; ".join(f"{ns} ({REQUIRED_PROVIDERS[ns]})" for ns in missing)
+    return Finding(CheckStatus.FAIL, "Not registered: " + detail, evidence,
+                   "Press r to register them now (audited), or run `az provider register --namespace <ns>` "
+                   "for each.")
+
+
+def register_missing(ctx: StepContext, finding: Finding) -> str:
+    assert ctx.azure is not None
+    client = ctx.azure.resources().providers
+    states = finding.evidence.get("providers", {}) if finding.evidence else {}
+    targets = [ns for ns, state in states.items() if state not in ("Registered", "Registering")]
+    for namespace in targets:
+        client.register(namespace)
+    return "Registration requested for: " + ", ".join(targets) if targets else "Nothing to register."

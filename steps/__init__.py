@@ -1,0 +1,32 @@
+"""The twelve steps, in the documented order. This tuple is the whole registry: the TUI's
+navigator, the headless runner and the resume logic all read it."""
+
+from __future__ import annotations
+
+from steps import not_built
+from steps.hub import HUB
+from steps.prerequisites import PREREQUISITES
+from steps.tls_certificates import TLS_CERTIFICATES
+from wizard.engine.contract import StepDefinition
+
+REGISTRY: tuple[StepDefinition, ...] = (
+    PREREQUISITES,
+    TLS_CERTIFICATES,
+    not_built.IDENTITY,
+    not_built.POLICY,
+    HUB,
+    not_built.JUMPBOX_IMAGE,
+    not_built.SPOKE,
+    not_built.CLUSTER,
+    not_built.BOOTSTRAP,
+    not_built.WORKLOAD,
+    not_built.BUDGET,
+    not_built.CLEANUP,
+)
+
+
+def step_by_id(step_id: str) -> StepDefinition:
+    for step in REGISTRY:
+        if step.id == step_id:
+            return step
+    raise KeyError(step_id)

@@ -1,0 +1,30 @@
+"""Steps listed in the walkthrough order but not built yet. They carry their title and
+lesson so a learner can read ahead; ``built=False`` makes every face say so plainly and
+the engine refuses to run them."""
+
+from __future__ import annotations
+
+from wizard.engine.contract import StepDefinition
+
+
+def planned(step_id: str, title: str, summary: str, needs: tuple[str, ...]) -> StepDefinition:
+    return StepDefinition(id=step_id, title=title, summary=summary, lesson=f"{step_id}.md", built=False, needs=needs)
+
+
+IDENTITY = planned("identity", "Entra ID groups", "Cluster-admin group and break-glass account for Kubernetes RBAC.",
+                   ("prerequisites",))
+POLICY = planned("policy", "Azure Policy + Defender", "Guardrails and Microsoft Defender for Containers.",
+                 ("prerequisites",))
+JUMPBOX_IMAGE = planned("jumpbox-image", "Jump box image", "A hardened operations VM image for the private cluster.",
+                        ("hub",))
+SPOKE = planned("spoke", "Spoke network", "The cluster's virtual network, peered to the hub, egress via the firewall.",
+                ("hub",))
+CLUSTER = planned("cluster", "AKS cluster and services", "Private AKS cluster, ACR, Key Vault, App Gateway, monitoring.",
+                  ("spoke", "identity", "tls-certificates"))
+BOOTSTRAP = planned("bootstrap", "Bootstrap (images + GitOps)", "Import images into ACR and bootstrap Flux GitOps.",
+                    ("cluster",))
+WORKLOAD = planned("workload", "Workload", "Ingress controller and the sample application behind App Gateway.",
+                   ("bootstrap",))
+BUDGET = planned("budget", "Budget alerts", "Cost budget with alerts at 50, 75 and 90 percent.", ("prerequisites",))
+CLEANUP = planned("cleanup", "Cleanup", "Delete what this session created, purge Key Vault, remove policies.",
+                  ("prerequisites",))

@@ -1,0 +1,3 @@
+from wizard.cli import main
+import sys
+sys.exit(main())

@@ -1,0 +1,98 @@
+"""The stable vocabulary of audit record kinds.
+
+A reviewer filters and reads the log by kind, so kinds are part of the log's format: they are
+only ever added, never renamed. ``AuditLog.append`` rejects anything not in ``KINDS`` so that a
+typo in engine code fails loudly in tests instead of silently entering a compliance record.
+Each constant below carries a docstring saying what the record means and when it is written.
+"""
+
+from __future__ import annotations
+
+SESSION_STARTED = "session.started"
+"""A new wizard session began (mode, tool version, scenario). Always record seq 1."""
+
+SESSION_RESUMED = "session.resumed"
+"""An existing session was reopened, so a reviewer can see gaps in time between sittings."""
+
+DECISION_RECORDED = "decision.recorded"
+"""The operator confirmed a decision (field id, value, and the 'why' text they were shown)."""
+
+CHECK_RESULT = "check.result"
+"""A preflight or verification check finished (status, summary, evidence)."""
+
+CHECK_OVERRIDDEN = "check.overridden"
+"""The operator chose to continue despite a failing or warning check, with their reason."""
+
+REMEDY_APPLIED = "remedy.applied"
+"""A one-key remedy changed something in Azure (e.g. registered a resource provider)."""
+
+PREVIEW_SHOWN = "preview.shown"
+"""A what-if preview was displayed: the summary of changes the operator was asked to approve."""
+
+PREVIEW_APPROVED = "preview.approved"
+"""The operator approved the preview shown just before; nothing is deployed without this."""
+
+RESOURCE_GROUP_ENSURED = "resource_group.ensured"
+"""A resource group was created or found to exist already (name, location, created or not)."""
+
+DEPLOYMENT_STARTED = "deployment.started"
+"""An ARM deployment was submitted (name, scope, template fingerprint)."""
+
+DEPLOYMENT_REATTACHED = "deployment.reattached"
+"""After a resume, the wizard attached to a deployment it had submitted earlier instead of
+submitting a second one."""
+
+DEPLOYMENT_SUCCEEDED = "deployment.succeeded"
+"""An ARM deployment finished successfully (duration, outputs that are not secret)."""
+
+DEPLOYMENT_FAILED = "deployment.failed"
+"""An ARM deployment failed (error code and message, as Azure reported them)."""
+
+ACTION_COMPLETED = "action.completed"
+"""A non-deployment action of a step finished (e.g. a role assignment or a CLI call)."""
+
+STEP_COMPLETED = "step.completed"
+"""A step finished and verified; its outputs are now available to later steps."""
+
+STEP_FAILED = "step.failed"
+"""A step stopped with an error the operator must address before continuing."""
+
+SECRET_STORED = "secret.stored"
+"""A secret was put in the session's secret store. Only its name and a ``sha256:`` fingerprint
+are recorded, never the value."""
+
+AUDIT_EXPORTED = "audit.exported"
+"""The audit log was exported for review (format and destination)."""
+
+KINDS: tuple[str, ...] = (
+    SESSION_STARTED,
+    SESSION_RESUMED,
+    DECISION_RECORDED,
+    CHECK_RESULT,
+    CHECK_OVERRIDDEN,
+    REMEDY_APPLIED,
+    PREVIEW_SHOWN,
+    PREVIEW_APPROVED,
+    RESOURCE_GROUP_ENSURED,
+    DEPLOYMENT_STARTED,
+    DEPLOYMENT_REATTACHED,
+    DEPLOYMENT_SUCCEEDED,
+    DEPLOYMENT_FAILED,
+    ACTION_COMPLETED,
+    STEP_COMPLETED,
+    STEP_FAILED,
+    SECRET_STORED,
+    AUDIT_EXPORTED,
+)
+"""Every kind ``AuditLog.append`` accepts, in the order a session typically produces them."""
+
+
+def check_kind(kind: str) -> None:
+    """Raise ``ValueError`` unless ``kind`` is in the vocabulary.
+
+    Shared by the writer (reject typos) and the verifier (a record with an unknown kind was not
+    written by this tool)."""
+    if kind not in KINDS:
+        raise ValueError(
+            f"unknown audit record kind {kind!r}; the audit vocabulary is: {', '.join(KINDS)}"
+        )

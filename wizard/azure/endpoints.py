@@ -1,0 +1,52 @@
+"""Where the SDK clients point: a real Azure cloud, or the local rehearsal backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Base URLs and transport settings shared by every client the factory builds.
+
+    For live Azure ``connection_verify`` is True (system CAs) and polling follows ARM's
+    Retry-After. For the rehearsal backend it is the path of the locally generated CA and
+    polling is fast, because the backend tells the SDK when to come back."""
+
+    cloud: str
+    resource_manager: str
+    graph: str
+    arm_scope: str
+    graph_scope: str
+    connection_verify: bool | str = True
+    polling_interval: float = 5.0
+    retry_backoff_factor: float = 0.8
+
+    @property
+    def is_rehearsal(self) -> bool:
+        return self.cloud == "Rehearsal"
+
+
+AZURE_PUBLIC = Endpoints(
+    cloud="AzureCloud",
+    resource_manager="https://management.azure.com/",
+    graph="https://graph.microsoft.com/",
+    arm_scope="https://management.azure.com/.default",
+    graph_scope="https://graph.microsoft.com/.default",
+)
+
+
+def rehearsal_endpoints(base_url: str, ca_path: str) -> Endpoints:
+    """Endpoints of a running rehearsal backend. Graph and ARM share one server; their paths
+    never collide (Graph paths start with /v1.0, ARM paths with /subscriptions or /providers)."""
+    base = base_url.rstrip("/") + "/"
+    return Endpoints(
+        cloud="Rehearsal",
+        resource_manager=base,
+        graph=base,
+        arm_scope="https://management.azure.com/.default",
+        graph_scope="https://graph.microsoft.com/.default",
+        connection_verify=ca_path,
+        polling_interval=0.05,
+        retry_backoff_factor=0.0,
+    )

@@ -1,0 +1,44 @@
+"""What to do about an Azure error code. Data, so a new code is one line, not a branch.
+
+Codes are Azure's own (ARM, resource providers, Graph). The remedy is shown next to Azure's
+message, never instead of it."""
+
+from __future__ import annotations
+
+REMEDIES: dict[str, str] = {
+    "AuthorizationFailed": "Your identity lacks a role at this scope. Ask an Owner to grant Contributor + User Access "
+                           "Administrator (or Owner) on the subscription, then re-run the checks.",
+    "LinkedAuthorizationFailed": "A linked resource is in a scope you cannot write to. Grant the role on that scope too.",
+    "MissingSubscriptionRegistration": "Register the resource provider named in the message (Prerequisites step, "
+                                       "key r) or run `az provider register --namespace <ns>`, then retry.",
+    "QuotaExceeded": "Request a quota increase (Portal > Quotas) or choose a smaller VM size / fewer nodes.",
+    "OperationNotAllowed": "Usually a quota limit. Read the numbers in the message and request an increase.",
+    "SkuNotAvailable": "This size or tier is not offered in the region for your subscription. Choose another "
+                       "region or SKU.",
+    "LocationNotAvailableForResourceType": "The resource type is not offered in this region. Choose another region.",
+    "InvalidResourceZone": "The region does not offer the requested availability zones. Choose a region with zones.",
+    "ZonesNotSupported": "The region does not offer availability zones. Choose a region with three zones.",
+    "PublicIPCountLimitReached": "Public IP quota is exhausted in this region. Request an increase or lower the "
+                                 "number of firewall public IPs.",
+    "InvalidTemplate": "The template is invalid. This is a wizard bug: export the audit log and report it.",
+    "InvalidTemplateDeployment": "ARM's preflight validation rejected the deployment; the details name the resource "
+                                 "and the reason.",
+    "DeploymentFailed": "One or more resources failed; see the resource-level error below.",
+    "DeploymentActive": "A deployment with this name is still running. Wait for it: the wizard re-attaches to it.",
+    "TooManyRequests": "Azure throttled the requests. The wizard already retried with back-off; wait a minute and retry.",
+    "InternalServerError": "Azure had a transient failure. Retry the step; nothing was lost.",
+    "ServiceUnavailable": "Azure is temporarily unavailable. Retry the step in a few minutes; nothing was lost.",
+    "ResourceGroupNotFound": "The resource group does not exist. Re-run the step; the wizard creates it first.",
+    "NsgFlowLogCreationBlocked": "Azure no longer allows new NSG flow logs. Use VNet flow logs instead (the wizard's "
+                                "templates already do).",
+    "ConnectionError": "The connection to Azure failed. Check your network or proxy, then retry the step.",
+    "CredentialUnavailable": "Sign in again: run `az login` (or use device-code sign-in), then retry.",
+    "Authorization_RequestDenied": "Your Entra account cannot perform this directory operation. Ask a Groups or User "
+                                   "Administrator, or supply existing group ids.",
+}
+
+DEFAULT_REMEDY = "Read Azure's message above; fix the cause and retry the step. Nothing was lost."
+
+
+def remedy_for(code: str) -> str:
+    return REMEDIES.get(code, DEFAULT_REMEDY)

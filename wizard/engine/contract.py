@@ -1,0 +1,233 @@
+"""The step contract: what every step module in ``steps/`` declares.
+
+A step is data: its decisions (fields), the outputs of earlier steps it needs, its preflight
+checks, what it deploys and how it verifies the result. The runner (``wizard.engine.runner``)
+interprets that data, so adding a step never means adding branches to the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from wizard.azure.context import AzureContext
+
+
+class CheckStatus(str, Enum):
+    """Outcome of one preflight or verification check. A reviewer reads these strings."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    ERROR = "error"  # the check itself could not run (e.g. Azure call failed)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a check found. ``evidence`` is JSON-able and lands in the audit log as is,
+    so it must never hold a secret."""
+
+    status: CheckStatus
+    summary: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    remedy: str = ""
+
+    @staticmethod
+    def ok(summary: str, **evidence: Any) -> "Finding":
+        return Finding(CheckStatus.PASS, summary, evidence)
+
+    @staticmethod
+    def warn(summary: str, remedy: str, **evidence: Any) -> "Finding":
+        return Finding(CheckStatus.WARN, summary, evidence, remedy)
+
+    @staticmethod
+    def fail(summary: str, remedy: str, **evidence: Any) -> "Finding":
+        return Finding(CheckStatus.FAIL, summary, evidence, remedy)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A finding tied to the check that produced it, as shown in the UI and audited."""
+
+    check_id: str
+    title: str
+    finding: Finding
+    duration_s: float = 0.0
+    fixable: bool = False
+
+    @property
+    def status(self) -> CheckStatus:
+        return self.finding.status
+
+
+class FieldKind(str, Enum):
+    TEXT = "text"
+    INT = "int"
+    BOOL = "bool"
+    CHOICE = "choice"
+    PATH = "path"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    detail: str = ""  # the trade-off, shown next to the option
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """Everything a default, validator, check or action may look at.
+
+    ``answers`` are this step's parsed decisions so far; ``outputs`` maps earlier step ids to
+    their outputs; ``azure`` is None when no Azure session exists yet (e.g. unit tests)."""
+
+    step_id: str
+    answers: Mapping[str, Any]
+    outputs: Mapping[str, Mapping[str, Any]]
+    mode: str  # "rehearsal" or "live"
+    session_dir: Any = None  # pathlib.Path of the session folder
+    azure: "AzureContext | None" = None
+    secrets: "SecretReader | None" = None
+
+    def output(self, step_id: str, key: str, default: Any = None) -> Any:
+        return self.outputs.get(step_id, {}).get(key, default)
+
+
+class SecretReader(Protocol):
+    def get(self, name: str) -> str | None: ...
+
+
+# A validator gets the parsed value and the context; it returns an error message or None.
+Validator = Callable[[Any, StepContext], "str | None"]
+Default = Any  # a literal, or Callable[[StepContext], Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One decision the operator makes. ``why`` is shown beside the field and is recorded in
+    the audit log with the value, so a reviewer sees what the operator was told."""
+
+    id: str
+    label: str
+    why: str
+    default: Default = None
+    kind: FieldKind = FieldKind.TEXT
+    # A tuple, or a callable for choices that come from Azure (e.g. the subscriptions list).
+    choices: "tuple[Choice, ...] | Callable[[StepContext], tuple[Choice, ...]]" = ()
+    validators: tuple[Validator, ...] = ()
+    secret: bool = False
+    required: bool = True
+    visible_when: Callable[[Mapping[str, Any]], bool] | None = None
+    placeholder: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    """A preflight (or post-deploy) check. ``run`` must not raise for expected conditions:
+    it returns a Finding. An unexpected exception is turned into an ERROR result by the runner.
+
+    ``fix`` is an optional one-key remedy (e.g. register resource providers). It returns a
+    human sentence describing what it did; the runner audits it and re-runs the check."""
+
+    id: str
+    title: str
+    run: Callable[[StepContext], Finding]
+    fix: Callable[[StepContext, Finding], str] | None = None
+    fix_label: str = ""
+    needs_azure: bool = False
+
+
+@dataclass(frozen=True)
+class PropertyDelta:
+    path: str
+    change: str  # Create | Delete | Modify | Array | NoEffect
+    before: Any = None
+    after: Any = None
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """One resource in a preview: ARM what-if, or a local action described the same way."""
+
+    change_type: str  # Create | Modify | NoChange | Delete | Ignore | Deploy | Unsupported
+    resource_id: str
+    resource_type: str
+    name: str
+    deltas: tuple[PropertyDelta, ...] = ()
+
+
+@dataclass(frozen=True)
+class Preview:
+    changes: tuple[PlannedChange, ...]
+    template_sha256: str = ""
+    parameters_sha256: str = ""
+    notes: tuple[str, ...] = ()  # what the preview cannot see, stated plainly
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for change in self.changes:
+            out[change.change_type] = out.get(change.change_type, 0) + 1
+        return out
+
+
+@dataclass(frozen=True)
+class ArmDeployment:
+    """A resource-group ARM deployment. The runner ensures the group, validates, runs
+    what-if, waits for approval, creates and follows the deployment operations."""
+
+    deployment_base_name: str  # e.g. "hub-default"; the runner appends the session's short id
+    resource_group: Callable[[StepContext], str]
+    location: Callable[[StepContext], str]
+    template: Callable[[StepContext], dict[str, Any]]
+    parameters: Callable[[StepContext], dict[str, Any]]
+    outputs: Callable[[Mapping[str, Any], StepContext], dict[str, Any]]
+    tags: Callable[[StepContext], dict[str, str]] | None = None
+
+
+class ProgressSink(Protocol):
+    def __call__(self, message: str, fraction: float | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class LocalAction:
+    """A step action that is not an ARM deployment (e.g. writing certificates)."""
+
+    describe: Callable[[StepContext], Sequence[PlannedChange]]
+    run: Callable[[StepContext, ProgressSink], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class StepDefinition:
+    id: str
+    title: str
+    summary: str
+    lesson: str  # file name under assets/lessons/
+    built: bool
+    needs: tuple[str, ...] = ()
+    fields: tuple[Field, ...] = ()
+    checks: tuple[Check, ...] = ()
+    action: ArmDeployment | LocalAction | None = None
+    verify: tuple[Check, ...] = ()
+    outputs: tuple[OutputSpec, ...] = ()
+    # Called after the decisions are recorded, e.g. to point the Azure session at the chosen
+    # subscription. Returns nothing; raising aborts the submission with a field-level error.
+    on_decided: Callable[[StepContext], None] | None = None
+    # For steps without an action: the outputs they hand on once their checks pass.
+    collect_outputs: Callable[[StepContext], dict[str, Any]] | None = None
+    # Secret fields captured by the action itself (e.g. generated private keys) are not
+    # fields; they go straight to the secret store. Nothing else differs between steps.
+
+    def field(self, field_id: str) -> Field:
+        for f in self.fields:
+            if f.id == field_id:
+                return f
+        raise KeyError(field_id)

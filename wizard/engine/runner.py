@@ -1,0 +1,409 @@
+"""Drive one step through its lifecycle: decisions, checks, preview, approval, deploy,
+verify, outputs. Every transition is audited and persisted before the next begins.
+
+The runner is synchronous and thread-safe enough to be called from a worker thread; it
+reports progress through an ``EventSink``. The TUI and the headless runner are two sinks."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Any, Mapping
+
+from wizard.azure.context import AzureContext
+from wizard.azure.errors import AzureFailure, from_exception
+from wizard.engine import arm
+from wizard.engine.arm import AzureCallFailed
+from wizard.engine.checks_runner import run_all, run_one
+from wizard.engine.contract import (ArmDeployment, Check, CheckResult, CheckStatus, LocalAction, Preview,
+                                    StepContext, StepDefinition)
+from wizard.engine.events import (ActionProgress, CheckFinished, CheckStarted, DeployProgress, DeploySnapshot,
+                                  EventSink, Notice, PreviewReady, StepFinished, discard)
+from wizard.engine.fields import default_of, validate, visible
+from wizard.session.secrets import fingerprint
+from wizard.session.state import DeploymentRecord, StepStatus
+from wizard.session.store import Session, utc_now
+
+MIN_JUSTIFICATION = 10
+TERMINAL = ("Succeeded", "Failed", "Canceled")
+
+
+class StepBlocked(Exception):
+    """The step cannot move on; the message says why and what to do."""
+
+
+class StepRunner:
+    def __init__(self, session: Session, step: StepDefinition, registry: tuple[StepDefinition, ...],
+                 azure: AzureContext | None, sink: EventSink = discard, poll_interval: float | None = None) -> None:
+        self.session = session
+        self.step = step
+        self.registry = registry
+        self.azure = azure
+        self.sink = sink
+        self.poll_interval = poll_interval if poll_interval is not None else (
+            azure.endpoints.polling_interval * 4 if azure else 0.2)
+
+    # -- context -------------------------------------------------------------------------
+    @property
+    def state(self):  # noqa: ANN201 - StepState
+        return self.session.step(self.step.id)
+
+    def outputs(self) -> dict[str, dict[str, Any]]:
+        return {s.id: dict(self.session.step(s.id).outputs) for s in self.registry
+                if self.session.step(s.id).status == StepStatus.DONE}
+
+    def context(self, answers: Mapping[str, Any] | None = None) -> StepContext:
+        return StepContext(step_id=self.step.id, answers=dict(self.state.answers if answers is None else answers),
+                           outputs=self.outputs(), mode=self.session.mode, session_dir=self.session.dir,
+                           azure=self.azure, secrets=self.session.secrets)
+
+    def missing_needs(self) -> list[str]:
+        return [n for n in self.step.needs if self.session.step(n).status != StepStatus.DONE]
+
+    def defaults(self) -> dict[str, Any]:
+        """Current answers where decided, else each field's default."""
+        ctx = self.context()
+        out: dict[str, Any] = {}
+        for field in self.step.fields:
+            if field.secret:
+                out[field.id] = ""
+            elif field.id in self.state.answers:
+                out[field.id] = self.state.answers[field.id]
+            else:
+                out[field.id] = default_of(field, ctx)
+        return out
+
+    # -- decisions -----------------------------------------------------------------------
+    def validate(self, raw: Mapping[str, Any]) -> dict[str, str]:
+        _, errors = validate(self.step, raw, self.context({}))
+        return errors
+
+    def submit_decisions(self, raw: Mapping[str, Any]) -> dict[str, str]:
+        """Validate everything first; record nothing unless every field is valid."""
+        if not self.step.built:
+            raise StepBlocked(f"{self.step.title} is not built yet.")
+        if missing := self.missing_needs():
+            raise StepBlocked(f"Finish {', '.join(missing)} first: this step needs their outputs.")
+        ctx = self.context({})
+        values, errors = validate(self.step, raw, ctx)
+        if errors:
+            return errors
+        answers: dict[str, Any] = {}
+        for field in self.step.fields:
+            if not visible(field, values):
+                continue
+            value = values.get(field.id)
+            default = default_of(field, ctx)
+            record: dict[str, Any] = {"field": field.id, "label": field.label, "why": field.why}
+            if field.secret:
+                if value:
+                    fp = self.session.secrets.put(f"{self.step.id}.{field.id}", str(value))
+                    self.state.secret_fingerprints[field.id] = fp
+                    record.update(value_fingerprint=fp, default_accepted=False, secret=True)
+                else:
+                    record.update(value_fingerprint=None, default_accepted=True, secret=True)
+            else:
+                answers[field.id] = value
+                record.update(value=value, default=default, default_accepted=value == default)
+            self.session.record("decision.recorded", self.step.id, record)
+        self.state.answers = answers
+        self.state.checks = {}
+        self.state.overrides = {}
+        self.state.preview = None
+        self.state.approved = False
+        if self.state.status not in (StepStatus.DONE, StepStatus.RUNNING):
+            self.state.status = StepStatus.READY
+        self.session.state.current_step = self.step.id
+        self.session.save()
+        if self.step.on_decided:
+            self.step.on_decided(self.context())
+            if self.azure is not None and self.session.state.subscription_id != self.azure.subscription_id:
+                self.session.state.subscription_id = self.azure.subscription_id
+                self.session.save()
+        return {}
+
+    # -- checks --------------------------------------------------------------------------
+    def _record_check(self, result: CheckResult) -> None:
+        f = result.finding
+        self.state.checks[result.check_id] = {"status": f.status.value, "summary": f.summary, "remedy": f.remedy,
+                                              "title": result.title}
+        self.session.record("check.result", self.step.id, {
+            "check": result.check_id, "title": result.title, "status": f.status.value, "summary": f.summary,
+            "evidence": dict(f.evidence), "remedy": f.remedy, "duration_s": result.duration_s})
+        self.sink(CheckFinished(self.step.id, result))
+
+    def run_checks(self) -> list[CheckResult]:
+        ctx = self.context()
+        self.state.overrides = {}
+        results = run_all(self.step.checks, ctx,
+                          on_start=lambda c: self.sink(CheckStarted(self.step.id, c.id, c.title)),
+                          on_done=self._record_check)
+        self._settle_check_status()
+        return results
+
+    def _check(self, check_id: str) -> Check:
+        for check in self.step.checks:
+            if check.id == check_id:
+                return check
+        raise KeyError(check_id)
+
+    def apply_fix(self, check_id: str) -> CheckResult:
+        """Run a check's one-key remedy (audited), then re-run that check."""
+        check = self._check(check_id)
+        if check.fix is None:
+            raise StepBlocked(f"{check.title} has no automatic remedy.")
+        ctx = self.context()
+        before = run_one(check, ctx).finding
+        try:
+            what = check.fix(ctx, before)
+        except Exception as exc:  # noqa: BLE001
+            failure = exc.failure if isinstance(exc, AzureCallFailed) else from_exception(exc)
+            self.session.record("remedy.applied", self.step.id, {"check": check_id, "ok": False,
+                                                                 "error": failure.as_record()})
+            raise StepBlocked("; ".join(failure.lines()) + f" — {failure.remedy}") from exc
+        self.session.record("remedy.applied", self.step.id, {"check": check_id, "ok": True, "action": what})
+        self.sink(Notice(self.step.id, what))
+        result = run_one(check, ctx)
+        self._record_check(result)
+        self._settle_check_status()
+        return result
+
+    def override(self, check_id: str, justification: str) -> None:
+        entry = self.state.checks.get(check_id)
+        if not entry:
+            raise StepBlocked(f"Run the checks before overriding {check_id}.")
+        if entry["status"] != CheckStatus.WARN.value:
+            raise StepBlocked("Only warnings can be overridden; a failed check must be fixed.")
+        text = justification.strip()
+        if len(text) < MIN_JUSTIFICATION:
+            raise StepBlocked(f"Write a justification of at least {MIN_JUSTIFICATION} characters: a reviewer "
+                              "will read it.")
+        self.state.overrides[check_id] = text
+        self.session.record("check.overridden", self.step.id, {"check": check_id, "justification": text,
+                                                                "summary": entry["summary"]})
+        self._settle_check_status()
+
+    def blocking(self) -> list[str]:
+        """Check ids that stop the step: failures, errors and warnings not overridden."""
+        out = []
+        for check_id, entry in self.state.checks.items():
+            if entry["status"] in (CheckStatus.FAIL.value, CheckStatus.ERROR.value):
+                out.append(check_id)
+            elif entry["status"] == CheckStatus.WARN.value and check_id not in self.state.overrides:
+                out.append(check_id)
+        return out
+
+    def _settle_check_status(self) -> None:
+        if self.state.status in (StepStatus.DONE, StepStatus.RUNNING):
+            self.session.save()
+            return
+        self.state.status = StepStatus.CHECKS_FAILED if self.blocking() else StepStatus.CHECKED
+        self.session.save()
+
+    # -- preview and approval ------------------------------------------------------------
+    def preview(self) -> Preview:
+        if self.step.checks and (not self.state.checks or self.blocking()):
+            raise StepBlocked("Run the checks and resolve every failure (or override warnings) first.")
+        ctx = self.context()
+        action = self.step.action
+        if isinstance(action, LocalAction):
+            preview = Preview(tuple(action.describe(ctx)),
+                              notes=("Nothing is sent to Azure in this step; files are written locally.",))
+        elif isinstance(action, ArmDeployment):
+            preview = self._arm_preview(action, ctx)
+        else:
+            preview = Preview((), notes=("This step deploys nothing; approving records your decisions.",))
+        self.state.preview = {"counts": preview.counts(), "template_sha256": preview.template_sha256,
+                              "parameters_sha256": preview.parameters_sha256}
+        self.state.approved = False
+        self.state.status = StepStatus.PREVIEWED
+        self.session.record("preview.shown", self.step.id, {
+            **self.state.preview, "changes": [
+                {"change": c.change_type, "resource": c.resource_id, "deltas": len(c.deltas)} for c in preview.changes],
+            "notes": list(preview.notes)})
+        self.sink(PreviewReady(self.step.id, preview))
+        return preview
+
+    def _arm_inputs(self, action: ArmDeployment, ctx: StepContext) -> tuple[str, str, dict, dict, dict]:
+        rg = action.resource_group(ctx)
+        location = action.location(ctx)
+        template = action.template(ctx)
+        parameters = action.parameters(ctx)
+        tags = {"aks-wizard-session": self.session.id, "aks-wizard-step": self.step.id}
+        if action.tags:
+            tags.update(action.tags(ctx))
+        return rg, location, template, parameters, tags
+
+    def deployment_name(self) -> str:
+        assert isinstance(self.step.action, ArmDeployment)
+        return f"{self.step.action.deployment_base_name}-{self.session.short_id}"
+
+    def _arm_preview(self, action: ArmDeployment, ctx: StepContext) -> Preview:
+        assert self.azure is not None, "an ARM step needs an Azure session"
+        rg, location, template, parameters, tags = self._arm_inputs(action, ctx)
+        name = self.deployment_name()
+        created = arm.ensure_resource_group(self.azure, rg, location, tags)
+        self.session.record("resource_group.ensured", self.step.id,
+                            {"resource_group": rg, "location": location, "created": created})
+        self.sink(Notice(self.step.id, f"Validating {name} with ARM…"))
+        arm.validate(self.azure, rg, name, template, parameters)
+        self.sink(Notice(self.step.id, "Asking ARM what would change (what-if)…"))
+        changes = arm.what_if(self.azure, rg, name, template, parameters)
+        return Preview(changes, arm.sha256_json(template), arm.sha256_json(parameters),
+                       notes=("What-if can report changes that will not happen (noise); it cannot see "
+                              "changes made outside ARM.",))
+
+    def approve(self) -> None:
+        if self.state.preview is None:
+            raise StepBlocked("Show the preview before approving.")
+        self.state.approved = True
+        self.session.record("preview.approved", self.step.id, {
+            "template_sha256": self.state.preview.get("template_sha256"),
+            "parameters_sha256": self.state.preview.get("parameters_sha256"),
+            "counts": self.state.preview.get("counts")})
+
+    # -- deploy --------------------------------------------------------------------------
+    def needs_reattach(self) -> bool:
+        dep = self.state.deployment
+        return dep is not None and dep.status in ("submitting", "running")
+
+    def deploy(self) -> dict[str, Any]:
+        """Run the action; returns the step outputs. Raises StepBlocked/AzureCallFailed."""
+        if not self.state.approved and not self.needs_reattach():
+            raise StepBlocked("Approve the preview first.")
+        action = self.step.action
+        ctx = self.context()
+        try:
+            if isinstance(action, LocalAction):
+                self.state.status = StepStatus.RUNNING
+                self.session.save()
+                outputs = action.run(ctx, lambda msg, frac=None: self.sink(ActionProgress(self.step.id, msg, frac)))
+                self.session.record("action.completed", self.step.id, {"outputs": outputs})
+            elif isinstance(action, ArmDeployment):
+                outputs = self._arm_deploy(action, ctx)
+            else:
+                outputs = self.step.collect_outputs(ctx) if self.step.collect_outputs else {}
+        except AzureCallFailed as exc:
+            self._fail(exc.failure)
+            raise
+        verified = self._verify(outputs)
+        if verified:
+            self._fail(verified)
+            raise AzureCallFailed(verified)
+        self.state.outputs = outputs
+        self.state.status = StepStatus.DONE
+        self.state.error = None
+        self.session.record("step.completed", self.step.id, {"outputs": outputs})
+        self.sink(StepFinished(self.step.id, StepStatus.DONE, outputs))
+        return outputs
+
+    def complete_without_action(self) -> dict[str, Any]:
+        """Steps with no action (prerequisites) finish once checks pass."""
+        if self.step.checks and (not self.state.checks or self.blocking()):
+            raise StepBlocked("Resolve the failing checks first.")
+        self.state.approved = True
+        return self.deploy()
+
+    def _fail(self, failure: AzureFailure) -> None:
+        self.state.status = StepStatus.FAILED
+        self.state.error = failure.as_record()
+        self.state.approved = False
+        self.session.record("step.failed", self.step.id, {"error": failure.as_record()})
+        self.sink(StepFinished(self.step.id, StepStatus.FAILED, failure=failure))
+
+    def _verify(self, outputs: Mapping[str, Any]) -> AzureFailure | None:
+        if not self.step.verify:
+            return None
+        ctx = StepContext(self.step.id, self.state.answers, {**self.outputs(), self.step.id: dict(outputs)},
+                          self.session.mode, self.session.dir, self.azure, self.session.secrets)
+        for check in self.step.verify:
+            result = run_one(check, ctx)
+            self._record_check(result)
+            if result.status is not CheckStatus.PASS:
+                return AzureFailure("VerificationFailed", f"{check.title}: {result.finding.summary}",
+                                    remedy=result.finding.remedy)
+        return None
+
+    def _arm_deploy(self, action: ArmDeployment, ctx: StepContext) -> dict[str, Any]:
+        assert self.azure is not None
+        rg, location, template, parameters, tags = self._arm_inputs(action, ctx)
+        name = self.deployment_name()
+        existing = arm.status(self.azure, rg, name)
+        dep = self.state.deployment
+        reattach = dep is not None and dep.name == name and dep.status in ("submitting", "running") \
+            and existing is not None
+        if reattach:
+            self.session.record("deployment.reattached", self.step.id, {
+                "deployment": name, "resource_group": rg, "arm_state": existing.state, "id": existing.id,
+                "correlation_id": existing.correlation_id})
+            self.sink(Notice(self.step.id, f"Re-attached to {name} ({existing.state}); not submitted again."))
+        else:
+            if existing is not None and existing.state not in TERMINAL:
+                raise AzureCallFailed(AzureFailure("DeploymentActive", f"Deployment {name} is already running.",
+                                                   name, "Wait for it to finish; the wizard re-attaches on resume."))
+            arm.ensure_resource_group(self.azure, rg, location, tags)
+            self.state.deployment = DeploymentRecord(name=name, resource_group=rg, status="submitting",
+                                                     started_at=utc_now())
+            self.state.status = StepStatus.RUNNING
+            self.session.save()  # persisted BEFORE the PUT: a crash now resumes by asking ARM
+            arm.submit(self.azure, rg, name, template, parameters)
+            current = arm.status(self.azure, rg, name)
+            self.state.deployment.status = "running"
+            self.state.deployment.id = current.id if current else ""
+            self.state.deployment.correlation_id = current.correlation_id if current else ""
+            self.session.record("deployment.started", self.step.id, {
+                "deployment": name, "resource_group": rg, "id": self.state.deployment.id,
+                "correlation_id": self.state.deployment.correlation_id,
+                "template_sha256": arm.sha256_json(template), "parameters_sha256": arm.sha256_json(parameters)})
+        self.state.status = StepStatus.RUNNING
+        self.session.save()
+        expected = _count_resources(template)
+        final = self._follow(rg, name, expected)
+        assert self.state.deployment is not None
+        if final.state != "Succeeded":
+            self.state.deployment.status = "failed"
+            failure = final.failure or AzureFailure(final.state, f"Deployment {name} ended {final.state}.", name)
+            failure = _with_failed_resource(failure, self._last_ops)
+            self.session.record("deployment.failed", self.step.id, {
+                "deployment": name, "id": final.id, "correlation_id": final.correlation_id,
+                "duration": final.duration, "error": failure.as_record()})
+            raise AzureCallFailed(failure)
+        self.state.deployment.status = "succeeded"
+        self.session.record("deployment.succeeded", self.step.id, {
+            "deployment": name, "id": final.id, "correlation_id": final.correlation_id, "duration": final.duration,
+            "resources": [f"{o.resource_type}/{o.resource_name}" for o in self._last_ops]})
+        return action.outputs(final.outputs, ctx)
+
+    _last_ops: tuple = ()
+
+    def _follow(self, rg: str, name: str, expected: int) -> arm.DeploymentStatus:
+        assert self.azure is not None
+        started = time.monotonic()
+        while True:
+            current = arm.status(self.azure, rg, name)
+            if current is None:
+                raise AzureCallFailed(AzureFailure("DeploymentNotFound", f"ARM has no deployment {name}.", name,
+                                                   "Re-run the step; the deployment will be submitted."))
+            self._last_ops = arm.operations(self.azure, rg, name)
+            self.sink(DeployProgress(self.step.id, DeploySnapshot(name, current.state, time.monotonic() - started,
+                                                                  self._last_ops, expected)))
+            if current.state in TERMINAL:
+                return current
+            time.sleep(self.poll_interval)
+
+
+def _count_resources(template: Mapping[str, Any]) -> int:
+    return sum(1 for r in template.get("resources", []) if isinstance(r, Mapping))
+
+
+def _with_failed_resource(failure: AzureFailure, ops: tuple) -> AzureFailure:
+    """Name the failing resource when ARM's top-level error does not."""
+    failed = [o for o in ops if o.state == "Failed"]
+    if failure.resource and "/" in failure.resource or not failed:
+        return failure
+    op = failed[0]
+    return AzureFailure(failure.code, failure.message, f"{op.resource_type}/{op.resource_name}", failure.remedy,
+                        failure.details, failure.status, failure.correlation_id)
+
+
+__all__ = ["StepRunner", "StepBlocked", "AzureCallFailed", "asdict"]

@@ -1,0 +1,55 @@
+"""The built-in Azure roles the wizard's permission checks reason about (real GUIDs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BUILT_IN_ROLES: dict[str, dict[str, Any]] = {
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": {
+        "roleName": "Owner", "description": "Grants full access to manage all resources, including the "
+        "ability to assign roles in Azure RBAC.", "actions": ["*"], "notActions": []},
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": {
+        "roleName": "Contributor", "description": "Grants full access to manage all resources, but does not "
+        "allow you to assign roles in Azure RBAC.", "actions": ["*"],
+        "notActions": ["Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write",
+                       "Microsoft.Authorization/elevateAccess/Action", "Microsoft.Blueprint/blueprintAssignments/write",
+                       "Microsoft.Blueprint/blueprintAssignments/delete", "Microsoft.Compute/galleries/share/action"]},
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": {
+        "roleName": "User Access Administrator", "description": "Lets you manage user access to Azure resources.",
+        "actions": ["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"], "notActions": []},
+    "36243c78-bf99-498c-9df9-86d9f8d28608": {
+        "roleName": "Resource Policy Contributor", "description": "Users with rights to create/modify resource "
+        "policy, create support ticket and read resources/hierarchy.",
+        "actions": ["*/read", "Microsoft.Authorization/policyassignments/*", "Microsoft.Authorization/policydefinitions/*",
+                    "Microsoft.Authorization/policyexemptions/*", "Microsoft.Authorization/policysetdefinitions/*",
+                    "Microsoft.PolicyInsights/*", "Microsoft.Support/*"], "notActions": []},
+    "acdd72a7-3385-48ef-bd42-f606fba81ae7": {
+        "roleName": "Reader", "description": "View all resources, but does not allow you to make any changes.",
+        "actions": ["*/read"], "notActions": []},
+}
+
+
+def role_guid_by_name(name: str) -> str | None:
+    for guid, role in BUILT_IN_ROLES.items():
+        if role["roleName"].lower() == name.lower():
+            return guid
+    return None
+
+
+def role_definition_body(guid: str, scope: str) -> dict[str, Any] | None:
+    role = BUILT_IN_ROLES.get(guid.lower())
+    if role is None:
+        return None
+    prefix = scope.rstrip("/")
+    return {
+        "id": f"{prefix}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+        "name": guid,
+        "type": "Microsoft.Authorization/roleDefinitions",
+        "properties": {
+            "roleName": role["roleName"], "type": "BuiltInRole", "description": role["description"],
+            "assignableScopes": ["/"],
+            "permissions": [{"actions": role["actions"], "notActions": role["notActions"],
+                             "dataActions": [], "notDataActions": []}],
+            "createdOn": "2015-02-02T21:55:09.8806423Z", "updatedOn": "2024-01-01T00:00:00.0000000Z",
+        },
+    }

@@ -1,0 +1,105 @@
+"""The checks ARM's validation (and the resource providers' preflight) would make.
+
+Each problem becomes an error detail with the code Azure uses, so the wizard shows learners
+the same messages they would meet in a real subscription."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wizard.rehearsal.routes_capacity import public_ips_in_model
+from wizard.rehearsal.scenario import normalize_location
+from wizard.rehearsal.template_evaluation import Plan, PlannedResource
+from wizard.rehearsal.world import World
+
+NON_REGIONAL = {"global", ""}
+SKIP_TYPES = {"microsoft.resources/deployments"}
+FIREWALL_TYPES = {"microsoft.network/azurefirewalls", "microsoft.network/firewallpolicies"}
+
+
+def _detail(code: str, message: str, target: str) -> dict[str, Any]:
+    return {"code": code, "message": message, "target": target}
+
+
+def _short(res: PlannedResource) -> str:
+    return f"{res.type}/{res.name}"
+
+
+def validate_plan(plan: Plan, world: World, subscription_id: str) -> list[dict[str, Any]]:
+    details: list[dict[str, Any]] = []
+    new_pips: dict[str, int] = {}
+    for res in plan.resources:
+        if res.type.lower() in SKIP_TYPES:
+            continue
+        details.extend(_provider_registered(res, world, subscription_id))
+        loc = normalize_location(res.location or "")
+        if loc in NON_REGIONAL:
+            continue
+        region = world.scenario.region(loc)
+        unavailable = {t.lower() for t in (region or {}).get("unavailableResourceTypes", [])}
+        if region is None or res.type.lower() in unavailable:
+            offered = [n for n, r in world.scenario.regions.items()
+                       if res.type.lower() not in {t.lower() for t in r.get("unavailableResourceTypes", [])}]
+            details.append(_detail("LocationNotAvailableForResourceType",
+                                   f"The provided location '{res.location}' is not available for resource type "
+                                   f"'{res.type}'. List of available regions for the resource type is "
+                                   f"'{','.join(offered)}'.", res.id))
+            continue
+        details.extend(_zones(res, region, loc))
+        details.extend(_firewall_tier(res, region, loc))
+        if res.type.lower() == "microsoft.network/publicipaddresses" and world.model.resource(res.id) is None:
+            new_pips[loc] = new_pips.get(loc, 0) + 1
+    details.extend(_pip_quota(new_pips, world, subscription_id, plan))
+    return details
+
+
+def _provider_registered(res: PlannedResource, world: World, sub: str) -> list[dict[str, Any]]:
+    from wizard.rehearsal.routes_providers import provider_state
+
+    namespace = res.type.split("/")[0]
+    if namespace.lower() in ("microsoft.resources", "microsoft.authorization"):
+        return []
+    if provider_state(world, sub, namespace) == "Registered":
+        return []
+    return [_detail("MissingSubscriptionRegistration", f"The subscription is not registered to use namespace "
+                    f"'{namespace}'. See https://aka.ms/rps-not-found for how to register subscriptions.", res.id)]
+
+
+def _zones(res: PlannedResource, region: dict[str, Any], loc: str) -> list[dict[str, Any]]:
+    wanted = [str(z) for z in (res.declared.get("zones") or [])]
+    if not wanted:
+        return []
+    offered = [str(z) for z in region.get("zones", [])]
+    if all(z in offered for z in wanted):
+        return []
+    return [_detail("AvailabilityZoneNotSupported",
+                    f"The zone(s) '{','.join(wanted)}' for resource '{_short(res)}' is not supported. The "
+                    f"supported zones for location '{loc}' are '{','.join(offered)}'.", res.id)]
+
+
+def _firewall_tier(res: PlannedResource, region: dict[str, Any], loc: str) -> list[dict[str, Any]]:
+    if res.type.lower() not in FIREWALL_TYPES:
+        return []
+    tier = ((res.declared.get("properties") or {}).get("sku") or {}).get("tier")
+    tiers = region.get("firewallTiers", ["Basic", "Standard", "Premium"])
+    if not tier or str(tier).lower() in {t.lower() for t in tiers}:
+        return []
+    return [_detail("SkuNotAvailable", f"The requested tier '{tier}' for resource '{_short(res)}' is not "
+                    f"available in location '{loc}'. Available tiers are '{','.join(tiers)}'.", res.id)]
+
+
+def _pip_quota(new_pips: dict[str, int], world: World, sub: str, plan: Plan) -> list[dict[str, Any]]:
+    out = []
+    for loc, count in new_pips.items():
+        region = world.scenario.region(loc) or {}
+        usage = next((u for n, u in region.get("networkUsages", {}).items() if n.lower() == "publicipaddresses"), None)
+        if usage is None:
+            continue
+        current = int(usage.get("currentValue", 0)) + public_ips_in_model(world, sub, loc)
+        limit = int(usage.get("limit", 0))
+        if current + count > limit:
+            first = next(r for r in plan.resources if r.type.lower() == "microsoft.network/publicipaddresses")
+            out.append(_detail("PublicIPCountLimitReached",
+                               f"Cannot create more than {limit} public IP addresses for this subscription in this "
+                               f"region. Current usage is {current} and {count} more were requested.", first.id))
+    return out

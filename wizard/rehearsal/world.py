@@ -1,0 +1,21 @@
+"""The shared state every route handler sees: scenario, model, faults and clock settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wizard.rehearsal.faults import FaultPlan
+from wizard.rehearsal.model_store import SubscriptionModel
+from wizard.rehearsal.scenario import Scenario
+
+
+@dataclass
+class World:
+    scenario: Scenario
+    model: SubscriptionModel
+    faults: FaultPlan
+    pace: float
+    base_url: str = ""
+
+    def azure_minutes_to_real(self, minutes: float) -> float:
+        return minutes * 60.0 / self.pace

@@ -1,0 +1,182 @@
+"""``WizardApp``: the Textual face of the wizard.
+
+Dependencies are injected (the session store, mode, scenario, pace, an optional session to
+resume) so tests drive the real engine against the rehearsal backend with a temporary home.
+Opening a workspace - starting the rehearsal backend or signing in to Azure - happens in a
+thread worker; so does every engine call. The UI thread never blocks on Azure."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from wizard.session.store import SessionStore
+from wizard.ui.bridge import EngineGate
+from wizard.ui.commands import WizardCommands
+from wizard.ui.screens.audit_view import AuditScreen
+from wizard.ui.screens.device_code import DeviceCodeDialog
+from wizard.ui.screens.dialogs import ConfirmDialog, MessageDialog
+from wizard.ui.screens.journal_view import JournalScreen
+from wizard.ui.screens.main import MainScreen
+from wizard.ui.screens.opening import OpeningDialog
+from wizard.ui.screens.sessions import SessionPicker
+from wizard.ui.screens.welcome import WelcomeScreen
+
+QUIT_WAIT_S = 5.0
+
+
+class WizardApp(App[int]):
+    """The wizard. ``run()`` returns an exit code for the CLI."""
+
+    TITLE = "AKS baseline wizard"
+    CSS_PATH = ["styles/app.tcss", "styles/step.tcss", "styles/dialogs.tcss"]
+    COMMANDS = App.COMMANDS | {WizardCommands}
+    BINDINGS = [Binding("ctrl+q", "quit_wizard", "Quit", show=False, priority=True)]
+
+    def __init__(self, store: SessionStore, mode: str = "rehearsal", scenario: str = "default",
+                 pace: float = 60.0, resume: str | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.mode = mode
+        self.scenario = scenario
+        self.pace = pace
+        self.resume_target = resume
+        self.workspace: Any = None
+        self.gate = EngineGate()
+        self._device_dialog: DeviceCodeDialog | None = None
+
+    # -- start ---------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.push_screen(WelcomeScreen())
+        if self.resume_target:
+            self._open("resume", self.resume_target)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        opened = self.workspace is not None
+        if action in ("new_session", "resume_picker"):
+            return not opened
+        if action == "audit_log":
+            return opened
+        if action == "journal":
+            return opened and self.workspace.session.mode == "rehearsal"
+        return True
+
+    def action_new_session(self, mode: str) -> None:
+        if self.workspace is None:
+            self._open(mode, None)
+
+    def action_resume_picker(self) -> None:
+        if self.workspace is not None:
+            return
+
+        def chosen(session_id: str | None) -> None:
+            if session_id:
+                self._open("resume", session_id)
+
+        self.push_screen(SessionPicker(self.store.list()), chosen)
+
+    def _open(self, how: str, target: str | None) -> None:
+        text = {"rehearsal": f"Starting the local Azure stand-in (scenario “{self.scenario}”)…",
+                "live": "Signing in to Azure… a browser sign-in code may appear.",
+                "resume": f"Re-opening session {target}…"}[how]
+        self.push_screen(OpeningDialog(text))
+        self.open_workspace(how, target)
+
+    @work(thread=True, exit_on_error=False, name="open", group="open", description="Opening the session")
+    def open_workspace(self, how: str, target: str | None) -> Any:
+        from wizard.workspace import Workspace  # imports the steps and Azure SDK: keep startup fast
+
+        with self.gate.call():
+            if how == "rehearsal":
+                return Workspace.start_rehearsal(self.store, self.scenario, pace=self.pace)
+            if how == "live":
+                return Workspace.start_live(self.store, device_code_prompt=self._device_code_prompt)
+            assert target is not None
+            return Workspace.resume(self.store, target, pace=self.pace, device_code_prompt=self._device_code_prompt)
+
+    def _device_code_prompt(self, verification_uri: str, user_code: str, expires_on: Any) -> None:
+        """Called by azure-identity on the worker thread: show the code on the UI thread."""
+        self.call_from_thread(self._show_device_code, verification_uri, user_code, expires_on)
+
+    def _show_device_code(self, verification_uri: str, user_code: str, expires_on: Any) -> None:
+        self._device_dialog = DeviceCodeDialog(verification_uri, user_code, expires_on)
+        self.push_screen(self._device_dialog)
+
+    def _close_transient_dialogs(self) -> None:
+        while isinstance(self.screen, (OpeningDialog, DeviceCodeDialog)):
+            self.pop_screen()
+        self._device_dialog = None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "open" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        self._close_transient_dialogs()
+        if event.state == WorkerState.SUCCESS:
+            self.workspace = event.worker.result
+            session = self.workspace.session
+            self.sub_title = f"{session.mode} session {session.id}"
+            self.switch_screen(MainScreen(self.workspace, self.gate))
+            return
+        error = event.worker.error
+        name = type(error).__name__
+        title = {"SignInRequired": "Sign-in required", "SessionNotFound": "No such session",
+                 "SessionCorrupt": "Session unreadable", "SessionLocked": "Session in use"}.get(name, "Could not open")
+        self.push_screen(MessageDialog(title, str(error) or name))
+
+    # -- viewers -------------------------------------------------------------------------
+    def action_audit_log(self) -> None:
+        if self.workspace is not None and not isinstance(self.screen, AuditScreen):
+            self.push_screen(AuditScreen(self.workspace))
+
+    def action_journal(self) -> None:
+        if self.workspace is not None and self.workspace.session.mode == "rehearsal" \
+                and not isinstance(self.screen, JournalScreen):
+            self.push_screen(JournalScreen(self.workspace.journal_path))
+
+    # -- quitting ------------------------------------------------------------------------
+    def action_quit_wizard(self) -> None:
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        if main is not None and main.deploy_running():
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self.run_worker(self._shutdown_workspace(), name="quit", group="quit")
+
+            self.push_screen(ConfirmDialog(
+                "A deployment is running",
+                "Quit anyway? The deployment continues in Azure; resuming this session re-attaches to it.",
+                yes="Quit", no="Stay"), answer)
+            return
+        self.run_worker(self._shutdown_workspace(), name="quit", group="quit")
+
+    async def _shutdown_workspace(self) -> None:
+        """Stop engine threads at their next event, wait briefly, close, exit."""
+        self.gate.close()
+        deadline = time.monotonic() + QUIT_WAIT_S
+        while self.gate.active and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await self._close_workspace()
+        self.exit(0)
+
+    async def _close_workspace(self) -> None:
+        workspace, self.workspace = self.workspace, None
+        if workspace is not None:
+            await asyncio.to_thread(workspace.close)
+
+    async def on_unmount(self) -> None:
+        """Ctrl+C or a crash still releases the session lock and stops the backend."""
+        self.gate.close()
+        await self._close_workspace()
+
+
+def run_tui(store: SessionStore, mode: str = "rehearsal", scenario: str = "default", pace: float = 60.0,
+            resume: str | None = None) -> int:
+    """Entry point for ``wizard.cli``: run the TUI and return its exit code."""
+    result = WizardApp(store, mode=mode, scenario=scenario, pace=pace, resume=resume).run()
+    return int(result or 0)
+

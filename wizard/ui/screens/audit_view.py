@@ -1,0 +1,113 @@
+"""The audit log of the open session, and whether its hash chain verifies.
+
+Read-only. Records come from ``session.audit.records()``; the footer line is the result of
+``wizard.audit.verify.verify_log`` against the head saved in the session state, i.e. the same
+check ``aks-wizard audit verify`` runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from wizard.ui.widgets.plain import Plain
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+SUMMARY_KEYS = ("check", "field", "status", "summary", "justification", "deployment", "resource_group", "mode")
+
+
+def short_summary(data: Any, limit: int = 80) -> str:
+    """A few telling values of a record's data, one line."""
+    if not isinstance(data, dict):
+        return str(data)[:limit]
+    parts = [f"{key}={data[key]}" for key in SUMMARY_KEYS if key in data and data[key] not in (None, "")]
+    if "value" in data and "field" in data:
+        parts.append(f"value={data['value']}")
+    text = " ".join(str(p) for p in parts) or json.dumps(data, default=str)[:limit]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def verify_line(path: Path, head: dict[str, Any]) -> str:
+    """Run the chain verification and describe the result in one sentence."""
+    try:
+        from wizard.audit.record import AuditHead
+        from wizard.audit.verify import verify_log
+    except ImportError:
+        return "Chain verification is not available in this build."
+    expected = None
+    if head:
+        try:
+            expected = AuditHead(int(head["seq"]), str(head["hash"]))
+        except (KeyError, TypeError, ValueError):
+            expected = None
+    report = verify_log(path, expected)
+    if report.ok:
+        return f"✓ Hash chain intact: {report.records} records verified up to the saved head."
+    return f"✗ Chain broken at seq {report.first_bad_seq} (line {report.line}): {report.reason}"
+
+
+class AuditScreen(Screen[None]):
+    """Every audit record: seq, time, kind, step, summary; Enter shows the full record."""
+
+    BINDINGS = [Binding("escape,u,q", "app.pop_screen", "Back"), Binding("v", "reload", "Re-verify")]
+
+    def __init__(self, workspace: Any) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.records: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="audit"):
+            table: DataTable[str] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+            table.add_columns("Seq", "Time", "Kind", "Step", "Summary")
+            yield table
+            yield Plain("", id="audit-detail")
+            yield Plain("Verifying…", id="audit-verify")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.query_one("#audit-verify", Static).update("Verifying…")
+        self.load()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, name="audit", group="audit",
+          description="Reading and verifying the audit log")
+    def load(self) -> tuple[list[Any], str]:
+        session = self.workspace.session
+        records = session.audit.records()
+        return records, verify_line(session.audit.path, session.state.audit_head)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "audit":
+            return
+        status = self.query_one("#audit-verify", Static)
+        if event.state == WorkerState.ERROR:
+            status.update(f"✗ Could not read the audit log: {event.worker.error}")
+        elif event.state == WorkerState.SUCCESS:
+            records, line = event.worker.result
+            self.records = records
+            table = self.query_one("#audit-table", DataTable)
+            table.clear()
+            for record in records:
+                table.add_row(str(record.seq), record.ts[11:19], record.kind, record.step or "",
+                              short_summary(record.data), key=str(record.seq))
+            status.update(line)
+            status.set_class(line.startswith("✗"), "-bad")
+            if records:
+                table.move_cursor(row=len(records) - 1)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        index = event.cursor_row
+        if 0 <= index < len(self.records):
+            record = self.records[index]
+            self.query_one("#audit-detail", Static).update(
+                f"{record.ts}  {record.kind}\n" + json.dumps(record.data, indent=1, default=str)[:1200])

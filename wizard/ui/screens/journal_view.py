@@ -1,0 +1,90 @@
+"""The rehearsal REST journal: the exact calls each step made, as ``az --debug`` would
+show them. Rehearsal only: live calls are not journaled (tokens must never be)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from wizard.ui.widgets.plain import Plain
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+
+def read_journal(path: Path) -> list[dict[str, Any]]:
+    """Journal lines; a torn last line (the backend was writing) is skipped."""
+    if not path.exists():
+        return []
+    out: list[dict[str, Any]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            out.append(entry)
+    return out
+
+
+class JournalScreen(Screen[None]):
+    """Calls on the left, the selected call's request and response on the right."""
+
+    BINDINGS = [Binding("escape,j,q", "app.pop_screen", "Back"), Binding("g", "reload", "Reload")]
+
+    def __init__(self, journal_path: Path) -> None:
+        super().__init__()
+        self.journal_path = journal_path
+        self.entries: list[dict[str, Any]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Plain("The exact REST calls each step made, as az --debug would show them.", id="journal-intro")
+        with Horizontal(id="journal"):
+            table: DataTable[str] = DataTable(id="journal-table", cursor_type="row")
+            table.add_columns("#", "Method", "Status", "Path")
+            yield table
+            with VerticalScroll(id="journal-detail-box"):
+                yield Plain("", id="journal-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, name="journal", group="journal",
+          description="Reading the REST journal")
+    def load(self) -> list[dict[str, Any]]:
+        return read_journal(self.journal_path)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "journal" or event.state != WorkerState.SUCCESS:
+            if event.state == WorkerState.ERROR:
+                self.query_one("#journal-detail", Static).update(f"Could not read the journal: {event.worker.error}")
+            return
+        self.entries = event.worker.result or []
+        table = self.query_one("#journal-table", DataTable)
+        table.clear()
+        for index, entry in enumerate(self.entries, start=1):
+            table.add_row(str(index), str(entry.get("method", "")), str(entry.get("status", "")),
+                          str(entry.get("path", "")))
+        if not self.entries:
+            self.query_one("#journal-detail", Static).update("No calls yet.")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        index = event.cursor_row
+        if not 0 <= index < len(self.entries):
+            return
+        entry = self.entries[index]
+        query = "&".join(f"{k}={v}" for k, v in (entry.get("query") or {}).items())
+        lines = [f"{entry.get('method')} {entry.get('path')}" + (f"?{query}" if query else ""),
+                 "", "Request body:", json.dumps(entry.get("request"), indent=2, default=str)[:4000],
+                 "", f"Response {entry.get('status')}:", json.dumps(entry.get("response"), indent=2, default=str)[:6000]]
+        self.query_one("#journal-detail", Static).update("\n".join(lines))

@@ -1,0 +1,1 @@
+"""Widgets of the main screen: the step navigator and the parts of a step view."""

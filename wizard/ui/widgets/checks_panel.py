@@ -1,0 +1,139 @@
+"""The preflight checks: one focusable row per check with a live status.
+
+A row shows a spinner while its check runs, then pass/warn/fail/error, the summary, and -
+when not a pass - the remedy. Rows are focusable so ``f`` (fix) and ``o`` (override) act on
+the row the operator is looking at."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.timer import Timer
+from wizard.ui.widgets.plain import Plain, PlainLabel
+from textual.widgets import Label, Static
+
+from wizard.engine.contract import Check
+from wizard.ui.widgets.dom_ids import dom_id
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+GLYPHS = {"pass": "✓", "warn": "!", "fail": "✗", "error": "✗", "pending": "·", "not run": "·"}
+
+
+class CheckRow(Vertical, can_focus=True):
+    """One check. ``status`` is "not run", "running" or a CheckStatus value."""
+
+    def __init__(self, check: Check) -> None:
+        super().__init__(id=dom_id("check", check.id), classes="check-row")
+        self.check = check
+        self.status = "not run"
+        self.summary = ""
+        self.remedy = ""
+        self.fixable = check.fix is not None
+        self.overridden = ""
+        self._spin: Timer | None = None
+        self._frame = 0
+
+    def compose(self) -> ComposeResult:
+        yield PlainLabel(self._headline(), classes="check-head")
+        yield Plain("", classes="check-summary")
+        yield Plain("", classes="check-remedy")
+        yield Plain("", classes="check-override")
+
+    def _headline(self) -> str:
+        if self.status == "running":
+            glyph = SPINNER[self._frame % len(SPINNER)]
+        else:
+            glyph = GLYPHS.get(self.status, "?")
+        word = "overridden" if self.overridden else self.status
+        return f"{glyph} {self.check.title}  [{word}]"
+
+    def start(self) -> None:
+        """The check began: spin until its result arrives."""
+        self.status = "running"
+        self.summary = self.remedy = self.overridden = ""
+        self._redraw()
+        if self._spin is None:
+            self._spin = self.set_interval(0.1, self._tick)
+
+    def _tick(self) -> None:
+        self._frame += 1
+        self.query_one(".check-head", Label).update(self._headline())
+
+    def finish(self, status: str, summary: str, remedy: str, overridden: str = "") -> None:
+        if self._spin is not None:
+            self._spin.stop()
+            self._spin = None
+        self.status = status
+        self.summary = summary
+        self.remedy = remedy
+        self.overridden = overridden
+        self._redraw()
+
+    def _redraw(self) -> None:
+        self.query_one(".check-head", Label).update(self._headline())
+        self.query_one(".check-summary", Static).update(self.summary)
+        show_remedy = self.status in ("warn", "fail", "error") and self.remedy and not self.overridden
+        hint = ""
+        if self.status in ("fail", "error") and self.fixable:
+            hint = f"  [press f: {self.check.fix_label or 'fix it'}]"
+        elif self.status == "warn" and not self.overridden:
+            hint = "  [press o to override with a justification]"
+        self.query_one(".check-remedy", Static).update(f"Remedy: {self.remedy}{hint}" if show_remedy else hint.strip())
+        self.query_one(".check-override", Static).update(
+            f"Overridden: “{self.overridden}”" if self.overridden else "")
+        for css in ("-pass", "-warn", "-fail", "-error", "-running", "-overridden"):
+            self.remove_class(css)
+        self.add_class("-overridden" if self.overridden else f"-{self.status.replace(' ', '-')}")
+
+
+class ChecksPanel(VerticalScroll):
+    """All preflight checks of a step."""
+
+    BINDINGS = [
+        Binding("down", "focus_row(1)", "Next check", show=False),
+        Binding("up", "focus_row(-1)", "Previous check", show=False),
+    ]
+
+    def __init__(self, checks: tuple[Check, ...]) -> None:
+        super().__init__(classes="checks-panel")
+        self.checks = checks
+
+    def compose(self) -> ComposeResult:
+        if not self.checks:
+            yield Plain("This step has no preflight checks.", classes="panel-note")
+        else:
+            yield Plain("Press c to run the checks. Failures block the step; warnings can be overridden.",
+                         id="checks-hint", classes="panel-note")
+        for check in self.checks:
+            yield CheckRow(check)
+
+    def row(self, check_id: str) -> CheckRow | None:
+        for row in self.query(CheckRow):
+            if row.check.id == check_id:
+                return row
+        return None
+
+    def rows(self) -> list[CheckRow]:
+        return list(self.query(CheckRow))
+
+    def restore(self, stored: Mapping[str, Mapping[str, Any]], overrides: Mapping[str, str]) -> None:
+        """Show results saved in the session (after resume or re-opening the step)."""
+        for check_id, entry in stored.items():
+            row = self.row(check_id)
+            if row is not None:
+                row.finish(str(entry.get("status", "")), str(entry.get("summary", "")),
+                           str(entry.get("remedy", "")), overrides.get(check_id, ""))
+
+    def summary_line(self, text: str) -> None:
+        self.query_one("#checks-hint", Static).update(text) if self.checks else None
+
+    def action_focus_row(self, delta: int) -> None:
+        rows = self.rows()
+        if not rows:
+            return
+        focused = self.screen.focused
+        index = rows.index(focused) if focused in rows else -1
+        rows[max(0, min(len(rows) - 1, index + delta))].focus()

@@ -1,0 +1,100 @@
+"""The decisions form: one ``FieldRow`` per visible field and a Save button.
+
+Edits are debounced and reported as ``DecisionsForm.Edited``; the step view validates them
+in a worker (validators may call Azure) and hands the errors back via ``show_errors``."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from wizard.ui.widgets.plain import Plain
+from textual.widgets import Button, Input, Select, Static, Switch
+
+from wizard.engine.contract import Choice, StepDefinition
+from wizard.ui.widgets.field_row import FieldRow
+
+DEBOUNCE_S = 0.3
+
+
+class DecisionsForm(VerticalScroll):
+    """All decisions of one step."""
+
+    class Edited(Message):
+        """The operator changed something; ``raw`` holds every field's current input."""
+
+        def __init__(self, raw: Mapping[str, Any]) -> None:
+            super().__init__()
+            self.raw = dict(raw)
+
+    class SaveRequested(Message):
+        """The Save button was pressed."""
+
+    def __init__(self, step: StepDefinition, values: Mapping[str, Any], defaults: Mapping[str, Any],
+                 choices: Mapping[str, tuple[Choice, ...]]) -> None:
+        super().__init__(classes="decisions-form")
+        self.step = step
+        self.values = dict(values)
+        self.defaults = dict(defaults)
+        self.choices = dict(choices)
+        self._debounce: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        if not self.step.fields:
+            yield Plain("This step has no decisions to make. Save to record that you read the lesson.",
+                         classes="form-empty")
+        for field in self.step.fields:
+            yield FieldRow(field, self.values.get(field.id), self.defaults.get(field.id),
+                           self.choices.get(field.id, ()))
+        yield Button("Save decisions  (ctrl+s)", id="save-decisions", variant="primary")
+        yield Plain("", id="form-status")
+
+    def raw(self) -> dict[str, Any]:
+        return {row.field.id: row.raw_value() for row in self.query(FieldRow)}
+
+    def show_errors(self, errors: Mapping[str, str], visible_ids: set[str] | None = None) -> None:
+        """Show each field's error under it; hide fields the engine says are not relevant."""
+        for row in self.query(FieldRow):
+            row.show_error(errors.get(row.field.id))
+            if visible_ids is not None:
+                row.display = row.field.id in visible_ids
+        status = self.query_one("#form-status", Static)
+        count = len(errors)
+        status.update(f"{count} field{'s' if count != 1 else ''} need attention." if count else "")
+        self.set_class(bool(count), "-has-errors")
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#form-status", Static).update(text)
+
+    def _edited(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_S, lambda: self.post_message(self.Edited(self.raw())))
+
+    @on(Input.Changed)
+    @on(Switch.Changed)
+    def _on_text_or_switch(self, event: Input.Changed | Switch.Changed) -> None:
+        event.stop()
+        self._edited()
+
+    @on(Select.Changed)
+    def _on_select(self, event: Select.Changed) -> None:
+        event.stop()
+        for row in self.query(FieldRow):
+            row.refresh_detail()
+        self._edited()
+
+    @on(Input.Submitted)
+    def _on_submit(self, event: Input.Submitted) -> None:
+        """Enter in a text box moves to the next control, like a paper form."""
+        event.stop()
+        self.screen.focus_next()
+
+    @on(Button.Pressed, "#save-decisions")
+    def _on_save(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.SaveRequested())

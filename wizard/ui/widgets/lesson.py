@@ -1,0 +1,34 @@
+"""The lesson for a step: Markdown from ``assets/lessons``.
+
+Lessons are written separately from code; a missing file is normal while they are being
+written, so it gets a plain sentence rather than an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Markdown
+
+LESSONS_DIR = Path(__file__).resolve().parents[3] / "assets" / "lessons"
+
+
+def lesson_text(file_name: str, title: str, summary: str, lessons_dir: Path = LESSONS_DIR) -> str:
+    """The lesson Markdown, or a short stand-in naming the step and the missing file."""
+    path = lessons_dir / file_name
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return f"# {title}\n\n{summary}\n\n*The lesson for this step is not written yet ({file_name}).*\n"
+
+
+class LessonView(VerticalScroll, can_focus=True):
+    """Scrollable lesson; focusable so arrow keys and PageDown scroll it."""
+
+    def __init__(self, file_name: str, title: str, summary: str) -> None:
+        super().__init__(classes="lesson")
+        self.text = lesson_text(file_name, title, summary)
+
+    def compose(self) -> ComposeResult:
+        yield Markdown(self.text)

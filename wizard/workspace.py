@@ -1,0 +1,156 @@
+"""An open session together with its Azure access: the one object a face drives.
+
+Both the TUI and the headless runner create a Workspace, ask it for step runners and read
+step statuses from it, so they cannot drift apart. No Textual here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from steps import REGISTRY
+from wizard import __version__
+from wizard.azure.context import AzureContext
+from wizard.engine.contract import StepDefinition
+from wizard.engine.events import EventSink, discard
+from wizard.engine.runner import StepRunner
+from wizard.session.state import StepStatus
+from wizard.session.store import Session, SessionStore
+
+DEFAULT_PACE = 60.0  # Azure seconds per real second: one Azure minute takes one second
+
+
+class Workspace:
+    def __init__(self, session: Session, azure: AzureContext | None, backend: Any = None,
+                 registry: tuple[StepDefinition, ...] = REGISTRY) -> None:
+        self.session = session
+        self.azure = azure
+        self.backend = backend
+        self.registry = registry
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def start_rehearsal(cls, store: SessionStore, scenario: str = "default", pace: float = DEFAULT_PACE,
+                        latency_s: float = 0.0) -> "Workspace":
+        session = store.create("rehearsal", scenario)
+        try:
+            ws = cls._attach_rehearsal(session, pace, latency_s)
+            ws._record_start("session.started")
+        except BaseException:
+            session.close()
+            raise
+        return ws
+
+    @classmethod
+    def start_live(cls, store: SessionStore, device_code_prompt: Callable[..., None] | None = None) -> "Workspace":
+        from wizard.azure.signin import live_context
+
+        azure = live_context(device_code_prompt)  # sign in before creating anything on disk
+        session = store.create("live")
+        ws = cls(session, azure)
+        ws._record_start("session.started")
+        return ws
+
+    @classmethod
+    def resume(cls, store: SessionStore, target: str, pace: float = DEFAULT_PACE,
+               device_code_prompt: Callable[..., None] | None = None) -> "Workspace":
+        session = store.open(target)
+        try:
+            if session.mode == "rehearsal":
+                ws = cls._attach_rehearsal(session, pace, 0.0)
+            else:
+                from wizard.azure.signin import live_context
+
+                ws = cls(session, live_context(device_code_prompt, session.state.subscription_id or None))
+            ws._record_start("session.resumed")
+        except BaseException:
+            session.close()
+            raise
+        return ws
+
+    @classmethod
+    def _attach_rehearsal(cls, session: Session, pace: float, latency_s: float) -> "Workspace":
+        from wizard.azure.signin import rehearsal_context
+        from wizard.rehearsal.backend import RehearsalBackend
+
+        backend = RehearsalBackend(session.dir, session.state.scenario, pace=pace)
+        backend.latency_s = latency_s
+        backend.start()
+        azure = rehearsal_context(backend, session.state.subscription_id or None)
+        return cls(session, azure, backend)
+
+    def _record_start(self, kind: str) -> None:
+        assert self.azure is not None
+        actor = self.azure.actor()
+        state = self.session.state
+        state.subscription_id = state.subscription_id or self.azure.subscription_id
+        state.tenant_id = self.azure.tenant_id
+        state.cloud = self.azure.endpoints.cloud
+        self.session.record(kind, None, {
+            "mode": self.session.mode, "tool_version": __version__, "cloud": self.azure.endpoints.cloud,
+            "subscription_id": state.subscription_id, "tenant_id": self.azure.tenant_id,
+            "actor": actor.as_record(), "scenario": state.scenario if self.session.mode == "rehearsal" else None,
+            "resume_step": state.current_step if kind == "session.resumed" else None})
+
+    def switch_subscription(self, subscription_id: str) -> None:
+        """Point every client at the chosen subscription (clients are rebuilt lazily)."""
+        if self.azure is None or self.azure.subscription_id == subscription_id:
+            return
+        self.azure.close()
+        self.azure.subscription_id = subscription_id
+        self.session.state.subscription_id = subscription_id
+        self.session.save()
+
+    # -- steps -----------------------------------------------------------------------------
+    def step(self, step_id: str) -> StepDefinition:
+        for step in self.registry:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def runner(self, step_id: str, sink: EventSink = discard, poll_interval: float | None = None) -> StepRunner:
+        return StepRunner(self.session, self.step(step_id), self.registry, self.azure, sink, poll_interval)
+
+    def status_of(self, step_id: str) -> str:
+        step = self.step(step_id)
+        if not step.built:
+            return StepStatus.NOT_BUILT
+        stored = self.session.step(step_id).status
+        if stored in (StepStatus.DONE, StepStatus.RUNNING, StepStatus.FAILED):
+            return stored
+        if any(self.session.step(n).status != StepStatus.DONE for n in step.needs if self.step(n).built):
+            return StepStatus.WAITING
+        if any(not self.step(n).built for n in step.needs):
+            return StepStatus.WAITING
+        return stored
+
+    def built_steps(self) -> list[StepDefinition]:
+        return [s for s in self.registry if s.built]
+
+    def next_step(self) -> str | None:
+        for step in self.built_steps():
+            if self.status_of(step.id) != StepStatus.DONE:
+                return step.id
+        return None
+
+    def interrupted_steps(self) -> list[str]:
+        """Steps whose deployment was submitting or running when the wizard stopped."""
+        return [s.id for s in self.built_steps() if self.runner(s.id).needs_reattach()]
+
+    def refresh_completion(self) -> None:
+        if all(self.status_of(s.id) == StepStatus.DONE for s in self.built_steps()):
+            self.session.state.status = "completed"
+            self.session.save()
+
+    def close(self) -> None:
+        try:
+            if self.azure is not None:
+                self.azure.close()
+            if self.backend is not None:
+                self.backend.stop()
+        finally:
+            self.session.close()
+
+    @property
+    def journal_path(self) -> Path:
+        return self.session.dir / "rehearsal-journal.jsonl"
