@@ -249,9 +249,12 @@ class StepRunner:
         arm.validate(self.azure, rg, name, template, parameters)
         self.sink(Notice(self.step.id, "Asking ARM what would change (what-if)…"))
         changes = arm.what_if(self.azure, rg, name, template, parameters)
-        return Preview(changes, arm.sha256_json(template), arm.sha256_json(parameters),
-                       notes=("What-if can report changes that will not happen (noise); it cannot see "
-                              "changes made outside ARM.",))
+        notes = ["What-if can report changes that will not happen (noise); it cannot see changes made "
+                 "outside ARM."]
+        if created:
+            notes.insert(0, f"The empty resource group {rg} was created in {location} so ARM can validate and "
+                            "preview against it (an empty group costs nothing).")
+        return Preview(changes, arm.sha256_json(template), arm.sha256_json(parameters), notes=tuple(notes))
 
     def approve(self) -> None:
         if self.state.preview is None:

@@ -41,6 +41,7 @@ class MainScreen(Screen[None]):
         Binding("a", "step('approve')", "Approve & run"),
         Binding("x", "step('complete')", "Complete step"),
         Binding("r", "step('retry')", "Retry"),
+        Binding("n", "next_step", "Next step"),
         Binding("u", "app.audit_log", "Audit log"),
         Binding("j", "app.journal", "REST journal"),
         Binding("escape", "focus_navigator", "Steps", show=False),
@@ -165,6 +166,10 @@ class MainScreen(Screen[None]):
         if action == "override":
             view = self.view
             return view is not None and view.can("override")
+        if action == "next_step":
+            following = self.workspace.next_step()
+            return following is not None and following != self.current and not self.workspace.status_of(
+                following) == StepStatus.WAITING
         if action == "tab":
             return isinstance(self.view, StepView)
         return True
@@ -192,6 +197,13 @@ class MainScreen(Screen[None]):
         view = self.view
         if isinstance(view, StepView):
             view.show_tab(tab)
+
+    def action_next_step(self) -> None:
+        """Jump to the first built step that is not done yet."""
+        following = self.workspace.next_step()
+        if following:
+            self.navigator.select_step(following)
+            self.show_step(following, activate=True)
 
     def action_focus_navigator(self) -> None:
         self.navigator.focus()

@@ -74,16 +74,19 @@ class CheckRow(Vertical, can_focus=True):
 
     def _redraw(self) -> None:
         self.query_one(".check-head", Label).update(self._headline())
-        self.query_one(".check-summary", Static).update(self.summary)
         show_remedy = self.status in ("warn", "fail", "error") and self.remedy and not self.overridden
         hint = ""
         if self.status in ("fail", "error") and self.fixable:
             hint = f"  [press f: {self.check.fix_label or 'fix it'}]"
         elif self.status == "warn" and not self.overridden:
             hint = "  [press o to override with a justification]"
-        self.query_one(".check-remedy", Static).update(f"Remedy: {self.remedy}{hint}" if show_remedy else hint.strip())
-        self.query_one(".check-override", Static).update(
-            f"Overridden: “{self.overridden}”" if self.overridden else "")
+        remedy = f"Remedy: {self.remedy}{hint}" if show_remedy else hint.strip()
+        override = f"Overridden: “{self.overridden}”" if self.overridden else ""
+        for selector, text in ((".check-summary", self.summary), (".check-remedy", remedy),
+                               (".check-override", override)):
+            widget = self.query_one(selector, Static)
+            widget.update(text)
+            widget.display = bool(text)
         for css in ("-pass", "-warn", "-fail", "-error", "-running", "-overridden"):
             self.remove_class(css)
         self.add_class("-overridden" if self.overridden else f"-{self.status.replace(' ', '-')}")
