@@ -81,8 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from wizard.ui.app import run_tui
 
     mode = "live" if args.live else "rehearsal"
-    return run_tui(store, mode=mode, scenario=args.scenario, pace=args.pace, resume=args.resume,
-                   autostart=args.rehearsal or args.live)
+    return run_tui(store, mode=mode, scenario=args.scenario, pace=args.pace, resume=args.resume)
 
 
 def _run(args: argparse.Namespace, store: "object") -> int:
@@ -109,8 +108,23 @@ def _run(args: argparse.Namespace, store: "object") -> int:
     except KeyboardInterrupt:
         print(f"\ninterrupted; resume with: aks-wizard run --resume {ws.session.id} --yes", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the operator gets a sentence, the traceback goes to a file
+        crash = _write_crash_log(ws.session.dir, exc)
+        print(f"aks-wizard: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"aks-wizard: the session and its audit log are intact; details in {crash}", file=sys.stderr)
+        print(f"aks-wizard: resume with: aks-wizard run --resume {ws.session.id} --yes", file=sys.stderr)
+        return 1
     finally:
         ws.close()
+
+
+def _write_crash_log(session_dir: Path, exc: BaseException) -> Path:
+    import traceback
+
+    path = session_dir / "crash.log"
+    with path.open("a") as handle:
+        handle.write("".join(traceback.format_exception(exc)))
+    return path
 
 
 if __name__ == "__main__":  # pragma: no cover

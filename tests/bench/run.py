@@ -1,0 +1,48 @@
+"""Performance figures of aks-wizard, one line each: ``name value unit``.
+
+    startup_ratio / startup_wizard_ms / startup_textual_ms   (goal: ratio <= 1.3)
+    checks_ratio / checks_wall_s / checks_slowest_s          (goal: ratio <= 1.25)
+    peak_rss_mb / headless_wall_s                            (goal: peak <= 200 MB)
+
+Run with ``make bench``. Diagnostics (per-run samples) go to stderr. Exit code 1 when a figure
+misses its goal, so CI can gate on it; set AKS_BENCH_NO_GATE=1 to always exit 0."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import checks_ratio  # noqa: E402
+import rss  # noqa: E402
+import startup  # noqa: E402
+from _common import figure, note  # noqa: E402
+
+GOALS = {"startup_ratio": 1.3, "checks_ratio": 1.25, "peak_rss_mb": 200.0}
+
+
+def main() -> int:
+    figures: dict[str, float] = {}
+    s = startup.measure()
+    figure("startup_ratio", s["startup_ratio"], "ratio")
+    figure("startup_wizard_ms", s["startup_wizard_ms"], "ms", 1)
+    figure("startup_textual_ms", s["startup_textual_ms"], "ms", 1)
+    c = checks_ratio.measure()
+    figure("checks_ratio", c["checks_ratio"], "ratio")
+    figure("checks_wall_s", c["checks_wall_s"], "s")
+    figure("checks_slowest_s", c["checks_slowest_s"], "s")
+    r = rss.measure()
+    figure("peak_rss_mb", r["peak_rss_mb"], "MB", 1)
+    figure("headless_wall_s", r["headless_wall_s"], "s")
+    figures.update(s, **c, **r)
+    missed = [f"{k}={figures[k]:.3f} > {goal}" for k, goal in GOALS.items() if figures[k] > goal]
+    if missed:
+        note("over goal: " + "; ".join(missed))
+        return 0 if os.environ.get("AKS_BENCH_NO_GATE") else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

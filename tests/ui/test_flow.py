@@ -1,0 +1,121 @@
+"""Pilot tests: the real engine against the real rehearsal backend, driven by keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Tree
+
+from tests.ui.drive import complete_prerequisites, make_app, press, settle, start_session, text_of, view
+from wizard.ui.screens.justification import JustificationDialog
+from wizard.ui.widgets.checks_panel import ChecksPanel
+from wizard.ui.widgets.decisions import DecisionsForm
+from wizard.ui.widgets.dom_ids import dom_id
+from wizard.ui.widgets.field_row import FieldRow
+from wizard.ui.widgets.run_panel import RunPanel
+
+
+async def test_prerequisites_with_defaults_complete(home: Path) -> None:
+    app = make_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start_session(pilot)
+        assert view(pilot).step.id == "prerequisites"
+        await press(pilot, "ctrl+s")
+        rows = view(pilot).query_one(ChecksPanel).rows()
+        assert rows and all(row.status == "pass" for row in rows)
+        await press(pilot, "x")
+        assert app.workspace.status_of("prerequisites") == "done"
+        assert "Region" in text_of(view(pilot).query_one(RunPanel)) or view(pilot).query_one("#run-outputs").row_count
+        kinds = [r.kind for r in app.workspace.session.audit.records()]
+        assert "decision.recorded" in kinds and "step.completed" in kinds
+
+
+async def test_tls_certificates_preview_approve_done(home: Path) -> None:
+    app = make_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await complete_prerequisites(pilot)
+        await press(pilot, "n")
+        assert view(pilot).step.id == "tls-certificates"
+        await press(pilot, "ctrl+s", "p")
+        assert view(pilot).preview_ready
+        await press(pilot, "a")
+        assert app.workspace.status_of("tls-certificates") == "done"
+        assert view(pilot).query_one("#run-outputs").row_count > 0
+
+
+async def test_hub_preview_shows_creates_then_deploys(home: Path) -> None:
+    app = make_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await complete_prerequisites(pilot)
+        pilot.app.screen.navigator.select_step("hub")  # type: ignore[attr-defined]
+        await settle(pilot)
+        pilot.app.screen.show_step("hub", activate=True)  # type: ignore[attr-defined]
+        await settle(pilot)
+        await press(pilot, "ctrl+s", "p")
+        tree = view(pilot).query_one("#preview-tree", Tree)
+        groups = [str(node.label) for node in tree.root.children]
+        assert any(label.startswith("Create (") for label in groups), groups
+        creates = tree.root.children[0].children
+        assert any("vnet" in str(node.label) for node in creates)
+        await press(pilot, "a")
+        assert app.workspace.status_of("hub") == "done"
+        table = view(pilot).query_one("#run-resources")
+        assert table.row_count >= 10
+        assert view(pilot).query_one("#run-outputs").row_count > 0
+
+
+async def test_failing_check_shows_remedy(home: Path) -> None:
+    app = make_app(home, scenario="missing-role")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start_session(pilot)
+        await press(pilot, "ctrl+s")
+        failed = [row for row in view(pilot).query_one(ChecksPanel).rows() if row.status == "fail"]
+        assert failed, "the RBAC check should fail without Owner"
+        assert failed[0].remedy
+        assert "Remedy:" in text_of(failed[0])
+        assert app.workspace.status_of("prerequisites") == "checks failed"
+        assert not view(pilot).can("complete")
+
+
+async def test_warning_override_lands_in_audit_log(home: Path) -> None:
+    app = make_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await complete_prerequisites(pilot)
+        pilot.app.screen.show_step("hub", activate=True)  # type: ignore[attr-defined]
+        await settle(pilot)
+        form = view(pilot).query_one(DecisionsForm)
+        ips = form.query_one("#" + dom_id("field", "firewall_public_ips"), FieldRow).query_one(Input)
+        ips.value = "1"
+        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        warned = [row for row in view(pilot).query_one(ChecksPanel).rows() if row.status == "warn"]
+        assert warned, "one firewall public IP should warn about SNAT"
+        warned[0].focus()
+        await press(pilot, "o")
+        assert isinstance(app.screen, JustificationDialog)
+        await pilot.press(*"too short")
+        await pilot.press("enter")
+        assert isinstance(app.screen, JustificationDialog), "under 10 characters must be refused"
+        reason = " because this rehearsal cluster has little egress"
+        await pilot.press(*reason)
+        await press(pilot, "enter")
+        records = [r for r in app.workspace.session.audit.records() if r.kind == "check.overridden"]
+        assert records and "little egress" in records[-1].data["justification"]
+        assert app.workspace.status_of("hub") == "checked"
+
+
+async def test_bad_input_shows_field_error_and_records_nothing(home: Path) -> None:
+    app = make_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await complete_prerequisites(pilot)
+        await press(pilot, "n")
+        before = len(app.workspace.session.audit.records())
+        row = view(pilot).query_one("#" + dom_id("field", "validity_days"), FieldRow)
+        row.query_one(Input).value = "a year"
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert "whole number" in text_of(row)
+        await press(pilot, "ctrl+s")
+        assert "whole number" in text_of(row)
+        assert len(app.workspace.session.audit.records()) == before
+        assert app.workspace.session.step("tls-certificates").answers == {}
