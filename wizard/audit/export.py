@@ -9,13 +9,12 @@ broken JSONL export can never itself pass ``verify`` (its first line is a warnin
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from wizard.audit.record import AuditHead, AuditRecord, utc_timestamp
+from wizard.session.atomic import write_atomic
 from wizard.audit.verify import ParsedLine, VerifyReport, short_hash, verify_content
 
 __all__ = ["EXPORT_FORMAT", "FORMATS", "UnverifiedLogError", "export_log"]
@@ -176,17 +175,4 @@ def _as_markdown(lines: list[ParsedLine], report: VerifyReport, exported_at: str
 
 def _write_atomic(path: Path, payload: bytes) -> None:
     """Temp file, fsync, rename: a half-written export must never be mistaken for a full one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    write_atomic(path, payload, mode=0o600)

@@ -216,7 +216,8 @@ class StepRunner:
         self.state.preview = {"counts": preview.counts(), "template_sha256": preview.template_sha256,
                               "parameters_sha256": preview.parameters_sha256}
         self.state.approved = False
-        self.state.status = StepStatus.PREVIEWED
+        if self.state.status not in (StepStatus.DONE, StepStatus.RUNNING):  # a re-preview keeps a finished step
+            self.state.status = StepStatus.PREVIEWED
         self.session.record("preview.shown", self.step.id, {
             **self.state.preview, "changes": [
                 {"change": c.change_type, "resource": c.resource_id, "deltas": len(c.deltas)} for c in preview.changes],
@@ -344,7 +345,9 @@ class StepRunner:
             if existing is not None and existing.state not in TERMINAL:
                 raise AzureCallFailed(AzureFailure("DeploymentActive", f"Deployment {name} is already running.",
                                                    name, "Wait for it to finish; the wizard re-attaches on resume."))
-            arm.ensure_resource_group(self.azure, rg, location, tags)
+            created = arm.ensure_resource_group(self.azure, rg, location, tags)
+            self.session.record("resource_group.ensured", self.step.id,  # may (re)create it: audited like preview
+                                {"resource_group": rg, "location": location, "created": created})
             self.state.deployment = DeploymentRecord(name=name, resource_group=rg, status="submitting",
                                                      started_at=utc_now())
             self.state.status = StepStatus.RUNNING

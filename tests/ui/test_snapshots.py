@@ -1,0 +1,51 @@
+"""SVG snapshots of the key screens at 80x24 (the minimum we support) and 120x40.
+
+The ``frozen`` fixture pins the session id, creation time and elapsed-time display; every
+``run_before`` waits for workers to settle, so no spinner is caught mid-frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.ui.drive import complete_prerequisites, make_app, press, settle, start_session
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_welcome(snap_compare, frozen: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(frozen), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_decisions(snap_compare, frozen: Path, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await complete_prerequisites(pilot)
+        await press(pilot, "n", "2")  # TLS certificates, Decisions tab
+
+    assert snap_compare(make_app(frozen), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_checks_failed(snap_compare, frozen: Path, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await start_session(pilot)
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(make_app(frozen, scenario="missing-role"), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_deploy_finished(snap_compare, frozen: Path, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await complete_prerequisites(pilot)
+        pilot.app.screen.show_step("hub", activate=True)  # type: ignore[attr-defined]
+        await settle(pilot)
+        await press(pilot, "ctrl+s", "p", "a")
+        assert pilot.app.workspace.status_of("hub") == "done"
+
+    assert snap_compare(make_app(frozen), terminal_size=size, run_before=run_before)
