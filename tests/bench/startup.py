@@ -72,9 +72,9 @@ def time_to_marker(argv: list[str], marker: str, env: dict[str, str], cwd: str) 
 
 def _env(home: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(TERM="xterm-256color", COLUMNS=str(COLS), LINES=str(ROWS), AKS_WIZARD_HOME=home,
-               PYTHONDONTWRITEBYTECODE="0")
-    env.pop("TEXTUAL", None)
+    env.update(TERM="xterm-256color", COLUMNS=str(COLS), LINES=str(ROWS), AKS_WIZARD_HOME=home)
+    for name in ("TEXTUAL", "PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME"):  # no dev/debug modes, use .pyc
+        env.pop(name, None)
     return env
 
 

@@ -23,7 +23,6 @@ from wizard.rehearsal.scenario import SCENARIO_DIR
 PACE = 6000.0  # Azure seconds per real second: one Azure minute is 10 ms
 
 
-
 def default_vm_skus() -> list[dict[str, Any]]:
     """The default scenario's VM SKU list (lists replace, not merge, in ``extends``)."""
     return copy.deepcopy(json.loads((SCENARIO_DIR / "default.json").read_text())["vmSkus"])

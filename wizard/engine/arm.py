@@ -142,9 +142,15 @@ def operations(azure: AzureContext, rg: str, name: str) -> tuple[OperationState,
         out.append(OperationState(
             resource_type=str(target.get("resourceType", "")), resource_name=str(target.get("resourceName", "")),
             state=str(props.get("provisioningState", "")), duration_s=_iso_duration(str(props.get("duration", ""))),
-            error=f"{error.get('code')}: {error.get('message')}" if isinstance(error, Mapping) else "",
+            error=_operation_error(error) if isinstance(error, Mapping) else "",
         ))
     return tuple(sorted(out, key=lambda o: (o.resource_type, o.resource_name)))
+
+
+def _operation_error(error: Mapping[str, Any]) -> str:
+    """ARM wraps a resource's real error in ResourceDeploymentFailure; show the innermost."""
+    inner = from_error_body({"error": error}).innermost()
+    return f"{inner.code}: {inner.message}"
 
 
 def _iso_duration(text: str) -> float:

@@ -86,7 +86,7 @@ class CheckRow(Vertical, can_focus=True):
                                (".check-override", override)):
             widget = self.query_one(selector, Static)
             widget.update(text)
-            widget.display = bool(text)
+            widget.set_class(not text, "-empty")
         for css in ("-pass", "-warn", "-fail", "-error", "-running", "-overridden"):
             self.remove_class(css)
         self.add_class("-overridden" if self.overridden else f"-{self.status.replace(' ', '-')}")
@@ -129,6 +129,10 @@ class ChecksPanel(VerticalScroll):
             if row is not None:
                 row.finish(str(entry.get("status", "")), str(entry.get("summary", "")),
                            str(entry.get("remedy", "")), overrides.get(check_id, ""))
+
+    def first_attention(self) -> CheckRow | None:
+        """The first row that needs the operator (failed, error or warning)."""
+        return next((r for r in self.rows() if r.status in ("fail", "error", "warn") and not r.overridden), None)
 
     def summary_line(self, text: str) -> None:
         self.query_one("#checks-hint", Static).update(text) if self.checks else None

@@ -29,6 +29,10 @@ class FieldRow(Vertical):
         self.initial = value
         self.default = default
         self.choices = choices
+        # A Select reports BLANK until it has mounted; remember the choice ourselves so a
+        # quick ctrl+s right after the form appears saves what the operator sees.
+        known = {c.value for c in choices}
+        self.choice: Any = value if value in known else ""
 
     def compose(self) -> ComposeResult:
         field = self.field
@@ -69,9 +73,13 @@ class FieldRow(Vertical):
         if isinstance(control, Switch):
             return control.value
         if isinstance(control, Select):
-            return "" if control.value is Select.BLANK else control.value
+            return self.choice
         assert isinstance(control, Input)
         return control.value
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """Track the operator's choice (the event still bubbles to the form)."""
+        self.choice = "" if event.value is Select.BLANK else event.value
 
     def refresh_detail(self) -> None:
         if self.field.kind is FieldKind.CHOICE:

@@ -42,7 +42,7 @@ class RunPanel(VerticalScroll):
         yield PlainLabel("", id="run-elapsed")
         if isinstance(action, ArmDeployment):
             table: DataTable[str] = DataTable(id="run-resources", cursor_type="row", zebra_stripes=True)
-            table.add_columns("Name", "State", "Duration", "Type")
+            table.add_columns("State", "Time", "Name", "Type")
             yield table
         yield Plain("", id="run-log")
         error = ErrorPanel(id="run-error")
@@ -70,8 +70,8 @@ class RunPanel(VerticalScroll):
         table = self.query_one("#run-resources", DataTable)
         for op in snapshot.operations:
             key = f"{op.resource_type}/{op.resource_name}"
-            cells = (op.resource_name, op.state + (f" ({op.error})" if op.error else ""),
-                     timefmt.format_duration(op.duration_s), op.resource_type)
+            cells = (op.state + (f" ({op.error})" if op.error else ""), timefmt.format_duration(op.duration_s),
+                     op.resource_name, op.resource_type)
             if key in table.rows:
                 for column, value in zip(table.columns, cells):
                     table.update_cell(key, column, value)

@@ -366,7 +366,11 @@ class StepView(StepWorkers, Vertical):
             if counts["warn"]:
                 hints.append("override a warning with o")
             self.say(f"Checks: {summary}. " + "; ".join(hints).capitalize() + ".")
-        self.query_one(ChecksPanel).summary_line(f"Checks: {summary}.")
+        panel = self.query_one(ChecksPanel)
+        panel.summary_line(f"Checks: {summary}.")
+        attention = panel.first_attention()
+        if attention is not None:
+            attention.focus()
         if results is None:
             self.say(f"Fix applied and the check re-run. {summary}.")
 

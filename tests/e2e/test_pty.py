@@ -1,0 +1,101 @@
+"""Drive the installed ``aks-wizard`` in a real pseudo-terminal, as a learner would.
+
+Keys go in through pexpect; progress is read from the session's ``state.json`` rather than
+scraped from escape sequences, which keeps the test about behaviour, not rendering."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+pytestmark = pytest.mark.e2e
+
+BIN = Path(sys.executable).parent / "aks-wizard"
+CTRL_S = "\x13"
+
+
+def _drain(child: "pexpect.spawn") -> None:
+    try:
+        while True:
+            child.read_nonblocking(65536, timeout=0.05)
+    except (pexpect.TIMEOUT, pexpect.EOF):
+        pass
+
+
+def _wait(child: "pexpect.spawn", what: str, predicate: Callable[[], bool], timeout: float = 40.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _drain(child)
+        if predicate():
+            return
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _state(home: Path) -> dict:
+    files = list(home.glob("sessions/*/state.json"))
+    if not files:
+        return {}
+    try:
+        return json.loads(files[0].read_text())
+    except ValueError:
+        return {}
+
+
+def _status(home: Path, step: str) -> str:
+    return _state(home).get("steps", {}).get(step, {}).get("status", "")
+
+
+@pytest.mark.skipif(not BIN.exists(), reason="aks-wizard console script not installed")
+def test_three_built_steps_in_a_pty(tmp_path: Path) -> None:
+    env = {**os.environ, "AKS_WIZARD_HOME": str(tmp_path), "TERM": "xterm-256color"}
+    child = pexpect.spawn(str(BIN), ["--rehearsal", "--pace", "6000"], env=env, dimensions=(40, 120),
+                          encoding="utf-8", timeout=30)
+    try:
+        child.expect("New rehearsal session")
+        child.send("n")
+        _wait(child, "the session to open", lambda: bool(_state(tmp_path)))
+        time.sleep(1.0)
+        _drain(child)
+
+        child.send(CTRL_S)  # prerequisites: save defaults, checks run by themselves
+        _wait(child, "prerequisite checks", lambda: _status(tmp_path, "prerequisites") == "checked")
+        time.sleep(0.5)
+        child.send("x")
+        _wait(child, "prerequisites done", lambda: _status(tmp_path, "prerequisites") == "done")
+
+        for step in ("tls-certificates", "hub"):
+            time.sleep(0.5)
+            child.send("n")  # next step
+            time.sleep(1.5)
+            _drain(child)
+            child.send(CTRL_S)
+            _wait(child, f"{step} checks", lambda: _status(tmp_path, step) == "checked")
+            time.sleep(0.5)
+            child.send("p")
+            _wait(child, f"{step} preview", lambda: _status(tmp_path, step) == "previewed")
+            time.sleep(0.5)
+            child.send("a")
+            _wait(child, f"{step} done", lambda: _status(tmp_path, step) == "done", timeout=60)
+
+        time.sleep(0.5)
+        child.send("q")
+        child.expect(pexpect.EOF, timeout=20)
+    finally:
+        if child.isalive():
+            child.terminate(force=True)
+
+    state = _state(tmp_path)
+    assert {s: state["steps"][s]["status"] for s in ("prerequisites", "tls-certificates", "hub")} == {
+        "prerequisites": "done", "tls-certificates": "done", "hub": "done"}
+    verify = subprocess.run([str(BIN), "audit", "verify", state["id"]], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert verify.returncode == 0, verify.stdout + verify.stderr

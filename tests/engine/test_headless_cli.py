@@ -1,0 +1,136 @@
+"""``python -m wizard`` as an operator or a CI job runs it: the headless run, the session list,
+blocked runs with their remedies, and audit verify/export (including tamper detection)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from steps import REGISTRY
+
+try:
+    from .flow import assert_no_traceback, audit_records, run_cli, session_id_from
+except ImportError:  # tests/engine is not a package
+    from flow import assert_no_traceback, audit_records, run_cli, session_id_from  # type: ignore
+
+BUILT = [s for s in REGISTRY if s.built]
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One complete default headless run, shared by the read-only tests below."""
+    home = tmp_path_factory.mktemp("home")
+    proc = run_cli(home, "run", "--rehearsal", "--accept-defaults", "--yes", "--pace", "6000")
+    lines = proc.stdout.splitlines()
+    session_id = session_id_from(lines[0]) if lines else ""
+    return {"home": home, "proc": proc, "lines": lines, "id": session_id,
+            "dir": home / "sessions" / session_id}
+
+
+def test_headless_run_prints_one_line_per_event(finished: dict[str, Any]) -> None:
+    proc, lines = finished["proc"], finished["lines"]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stderr == ""
+    assert_no_traceback(proc.stdout)
+    assert lines[0].startswith(f"session {finished['id']} (rehearsal) in ")
+    assert lines[-1].startswith("all built steps done; audit log: ")
+    body = lines[1:-1]
+    assert all(re.match(r"^\[[a-z-]+\] \S", line) for line in body), body
+    for step in BUILT:
+        own = [line for line in body if line.startswith(f"[{step.id}] ")]
+        checks = [line for line in own if line.startswith(f"[{step.id}] check ")]
+        ids = [re.match(rf"^\[{step.id}\] check (\S+):", line).group(1) for line in checks]
+        expected = [c.id for c in step.checks] + [c.id for c in step.verify]
+        assert sorted(ids) == sorted(expected), (step.id, ids)  # each check result once
+        assert all(re.search(r": PASS ", line) for line in checks)
+        assert own.count(f"[{step.id}] done") == 1
+        if step.action is not None:
+            assert len([line for line in own if line.startswith(f"[{step.id}] preview: ")]) == 1
+    hub_ops = [line for line in body if re.match(r"^\[hub\] (Accepted|Running|Succeeded|Failed)\s", line)]
+    assert hub_ops and len(hub_ops) == len(set(hub_ops))  # only state changes are printed
+    assert any("azureFirewalls/" in line for line in hub_ops)
+    kinds = [r["kind"] for r in audit_records(finished["dir"])]
+    assert kinds.count("step.completed") == len(BUILT)
+
+
+def test_sessions_json_lists_the_session(finished: dict[str, Any]) -> None:
+    proc = run_cli(finished["home"], "sessions", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert isinstance(rows, list) and rows
+    for row in rows:
+        assert {"id", "mode", "created", "status"} <= set(row)
+    mine = next(r for r in rows if r["id"] == finished["id"])
+    assert mine["mode"] == "rehearsal" and mine["status"] == "completed"
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", mine["created"])
+
+
+@pytest.mark.parametrize("scenario, check_id", [("missing-role", "prereq.rbac"), ("low-quota", "prereq.quota")])
+def test_blocked_scenario_exits_1_with_check_and_remedy(tmp_path: Path, scenario: str, check_id: str) -> None:
+    proc = run_cli(tmp_path, "run", "--rehearsal", "--accept-defaults", "--yes", "--pace", "6000",
+                   "--scenario", scenario)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert_no_traceback(proc.stdout, proc.stderr)
+    err = proc.stderr.splitlines()
+    blocked = [line for line in err if line.startswith(f"[prerequisites] blocked by check {check_id}: FAIL ")]
+    assert len(blocked) == 1, proc.stderr
+    remedy_at = err.index(blocked[0]) + 1
+    assert err[remedy_at].startswith("[prerequisites]   remedy: ") and len(err[remedy_at]) > 40
+    assert "[prerequisites] done" not in proc.stdout
+    assert "[hub]" not in proc.stdout  # nothing past the blocked step ran
+
+
+def _copy_session(finished: dict[str, Any], dest: Path) -> Path:
+    copy = dest / "copy"
+    shutil.copytree(finished["dir"], copy, ignore=shutil.ignore_patterns("session.lock"))
+    return copy
+
+
+def test_audit_verify_ok_then_detects_edit_and_truncation(finished: dict[str, Any], tmp_path: Path) -> None:
+    home = finished["home"]
+    ok = run_cli(home, "audit", "verify", finished["id"])
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout.startswith("OK:")
+
+    edited = _copy_session(finished, tmp_path / "edited")
+    log = edited / "audit.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    target = next(i for i, line in enumerate(lines) if json.loads(line)["kind"] == "preview.approved")
+    record = json.loads(lines[target])
+    record["data"]["counts"] = {"Create": 0}  # a reviewer-relevant lie; the hash is left as it was
+    lines[target] = json.dumps(record) + "\n"
+    log.write_text("".join(lines))
+    bad = run_cli(home, "audit", "verify", str(edited))
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert bad.stdout.startswith("TAMPERED:")
+    assert f"record seq {record['seq']} (line {target + 1})" in bad.stdout
+    assert_no_traceback(bad.stdout, bad.stderr)
+
+    truncated = _copy_session(finished, tmp_path / "truncated")
+    log = truncated / "audit.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    log.write_text("".join(lines[:-1]))
+    cut = run_cli(home, "audit", "verify", str(truncated))
+    assert cut.returncode == 1, cut.stdout + cut.stderr
+    assert cut.stdout.startswith("TAMPERED:")
+    assert f"seq {len(lines)}" in cut.stdout and "removed from the end" in cut.stdout
+    assert_no_traceback(cut.stdout, cut.stderr)
+
+
+def test_audit_export_markdown(finished: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "x.md"
+    proc = run_cli(finished["home"], "audit", "export", finished["id"], "--format", "md", "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("Exported ")
+    text = out.read_text()
+    records = audit_records(finished["dir"])
+    assert text.startswith("# ") and "**Verified.**" in text
+    assert f"{len(records)} records" in text and records[-1]["hash"][:12] in text  # the head, to compare
+    for kind in ("session.started", "preview.approved", "deployment.succeeded", "step.completed"):
+        assert kind in text
+    assert "PRIVATE KEY" not in text
