@@ -7,6 +7,7 @@ from typing import Any, Callable, Mapping
 
 from checks import firewall_tier, naming, network, region
 from steps import hub_template
+from steps.prerequisites import region_error
 from wizard.engine.contract import (ArmDeployment, Check, Choice, Field, FieldKind, Finding, OutputSpec, StepContext,
                                     StepDefinition)
 
@@ -123,7 +124,7 @@ HUB = StepDefinition(
     needs=("prerequisites",),
     fields=(
         Field("location", "Region", "The hub lives in the same region as the cluster; it must offer zones 1-3.",
-              default=_region_default),
+              default=_region_default, validators=(region_error,)),
         Field("resource_group", "Resource group", "The network team's hub group, separate from the workload's so "
               "each team's RBAC and policy stay apart.", default=_named("rg-enterprise-networking-hubs-{region}"),
               validators=(_name("resource_group"),)),

@@ -23,7 +23,7 @@ def _default_subscription(ctx: StepContext) -> str:
     return ctx.azure.subscription_id if ctx.azure else ""
 
 
-def _region_error(value: str, ctx: StepContext) -> str | None:
+def region_error(value: str, ctx: StepContext) -> str | None:
     if not _REGION.match(value):
         return "Use the short region name: lowercase letters and digits, e.g. eastus2 (not 'East US 2')."
     return None
@@ -60,7 +60,7 @@ PREREQUISITES = StepDefinition(
               choices=_subscription_choices),
         Field("region", "Region", "One region for the whole baseline. It must offer three availability zones: the "
               "firewall, public IPs and node pools are spread over zones 1-3.", default="eastus2",
-              validators=(_region_error,), placeholder="eastus2"),
+              validators=(region_error,), placeholder="eastus2"),
     ),
     checks=(
         Check("prereq.tools", "Command-line tools", tools.check_tools),

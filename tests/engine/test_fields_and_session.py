@@ -149,6 +149,7 @@ def test_every_validator_in_the_built_steps_is_covered() -> None:
 
 VALIDATOR_CASES: list[tuple[StepDefinition, str, Any, Any]] = [
     (PREREQUISITES, "region", "eastus2", "East US 2"),
+    (HUB, "location", "eastus2", "East US 2"),
     (HUB, "resource_group", "rg-enterprise-networking-hubs-eastus2", "rg#hub"),
     (HUB, "hub_cidr", "10.200.0.0/24", "10.200.0.1/24"),
     (HUB, "firewall_subnet", "10.200.0.0/26", "10.200.0.0"),
@@ -415,6 +416,30 @@ def test_secret_field_stores_only_a_fingerprint(session: Session, tmp_path: Path
     assert expected in audit_text and expected in state_text
     assert session.secrets.get("tls-certificates.listener_pfx_password") == secret
     assert runner.defaults()["listener_pfx_password"] == ""  # never shown back in the form
+
+
+def test_resubmitting_a_secret_left_empty_keeps_it_and_says_so(session: Session, tmp_path: Path) -> None:
+    pfx = tmp_path / "listener.pfx"
+    pfx.write_bytes(b"not really a pfx")
+    runner = StepRunner(session, TLS_CERTIFICATES, REGISTRY, azure=None)
+    first = {"listener_source": "pfx", "listener_pfx_path": str(pfx), "listener_pfx_password": "first-secret-123"}
+    assert runner.submit_decisions(first) == {}
+    assert runner.submit_decisions({**first, "listener_pfx_password": ""}) == {}
+    records = [r.data for r in session.audit.records() if r.data.get("field") == "listener_pfx_password"]
+    assert records[-1]["value_fingerprint"] == fingerprint("first-secret-123")
+    assert records[-1]["kept_existing"] is True and records[-1]["default_accepted"] is False
+    assert session.secrets.get("tls-certificates.listener_pfx_password") == "first-secret-123"
+
+
+def test_a_secret_whose_field_no_longer_applies_is_deleted(session: Session, tmp_path: Path) -> None:
+    pfx = tmp_path / "listener.pfx"
+    pfx.write_bytes(b"not really a pfx")
+    runner = StepRunner(session, TLS_CERTIFICATES, REGISTRY, azure=None)
+    assert runner.submit_decisions({"listener_source": "pfx", "listener_pfx_path": str(pfx),
+                                    "listener_pfx_password": "first-secret-123"}) == {}
+    assert runner.submit_decisions({"listener_source": "generate"}) == {}
+    assert session.step("tls-certificates").secret_fingerprints == {}
+    assert session.secrets.get("tls-certificates.listener_pfx_password") is None
 
 
 def test_submit_before_needs_are_done_is_blocked(tmp_path: Path) -> None:

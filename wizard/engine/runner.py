@@ -96,16 +96,24 @@ class StepRunner:
             default = default_of(field, ctx)
             record: dict[str, Any] = {"field": field.id, "label": field.label, "why": field.why}
             if field.secret:
+                kept = self.state.secret_fingerprints.get(field.id)
                 if value:
                     fp = self.session.secrets.put(f"{self.step.id}.{field.id}", str(value))
                     self.state.secret_fingerprints[field.id] = fp
                     record.update(value_fingerprint=fp, default_accepted=False, secret=True)
+                elif kept:
+                    # Secret inputs are shown empty; leaving one empty keeps what was stored.
+                    record.update(value_fingerprint=kept, kept_existing=True, default_accepted=False, secret=True)
                 else:
                     record.update(value_fingerprint=None, default_accepted=True, secret=True)
             else:
                 answers[field.id] = value
                 record.update(value=value, default=default, default_accepted=value == default)
             self.session.record("decision.recorded", self.step.id, record)
+        for field in self.step.fields:  # a secret whose field no longer applies is deleted
+            if field.secret and not visible(field, values) and field.id in self.state.secret_fingerprints:
+                self.session.secrets.delete(f"{self.step.id}.{field.id}")
+                del self.state.secret_fingerprints[field.id]
         self.state.answers = answers
         self.state.checks = {}
         self.state.overrides = {}

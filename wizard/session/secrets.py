@@ -37,6 +37,9 @@ class SecretStore:
         write_atomic(self._path(name), raw, mode=0o600)
         return fingerprint(raw)
 
+    def delete(self, name: str) -> None:
+        self._path(name).unlink(missing_ok=True)
+
     def get_bytes(self, name: str) -> bytes | None:
         path = self._path(name)
         return path.read_bytes() if path.exists() else None
