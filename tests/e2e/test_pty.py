@@ -40,6 +40,21 @@ def _wait(child: "pexpect.spawn", what: str, predicate: Callable[[], bool], time
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _press_until(child: "pexpect.spawn", key: str, what: str, predicate: Callable[[], bool],
+                 timeout: float = 60.0) -> None:
+    """Send ``key`` and wait; re-send while nothing happened (the screen may still be loading
+    when the first key arrives). Every key used here is safe to repeat."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        child.send(key)
+        try:
+            _wait(child, what, predicate, timeout=4.0)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def _state(home: Path) -> dict:
     files = list(home.glob("sessions/*/state.json"))
     if not files:
@@ -63,28 +78,17 @@ def test_three_built_steps_in_a_pty(tmp_path: Path) -> None:
         child.expect("New rehearsal session")
         child.send("n")
         _wait(child, "the session to open", lambda: bool(_state(tmp_path)))
-        time.sleep(1.0)
-        _drain(child)
 
-        child.send(CTRL_S)  # prerequisites: save defaults, checks run by themselves
-        _wait(child, "prerequisite checks", lambda: _status(tmp_path, "prerequisites") == "checked")
-        time.sleep(0.5)
-        child.send("x")
-        _wait(child, "prerequisites done", lambda: _status(tmp_path, "prerequisites") == "done")
+        # prerequisites: save the defaults (the checks then run by themselves), complete
+        _press_until(child, CTRL_S, "prerequisite checks", lambda: _status(tmp_path, "prerequisites") == "checked")
+        _press_until(child, "x", "prerequisites done", lambda: _status(tmp_path, "prerequisites") == "done")
 
         for step in ("tls-certificates", "hub"):
             time.sleep(0.5)
             child.send("n")  # next step
-            time.sleep(1.5)
-            _drain(child)
-            child.send(CTRL_S)
-            _wait(child, f"{step} checks", lambda: _status(tmp_path, step) == "checked")
-            time.sleep(0.5)
-            child.send("p")
-            _wait(child, f"{step} preview", lambda: _status(tmp_path, step) == "previewed")
-            time.sleep(0.5)
-            child.send("a")
-            _wait(child, f"{step} done", lambda: _status(tmp_path, step) == "done", timeout=60)
+            _press_until(child, CTRL_S, f"{step} checks", lambda: _status(tmp_path, step) == "checked")
+            _press_until(child, "p", f"{step} preview", lambda: _status(tmp_path, step) == "previewed")
+            _press_until(child, "a", f"{step} done", lambda: _status(tmp_path, step) == "done")
 
         time.sleep(0.5)
         child.send("q")
