@@ -19,13 +19,9 @@ from textual.worker import Worker, WorkerState
 from wizard.session.store import SessionStore
 from wizard.ui.bridge import EngineGate
 from wizard.ui.commands import WizardCommands
-from wizard.ui.screens.audit_view import AuditScreen
 from wizard.ui.screens.device_code import DeviceCodeDialog
 from wizard.ui.screens.dialogs import ConfirmDialog, MessageDialog
-from wizard.ui.screens.journal_view import JournalScreen
-from wizard.ui.screens.main import MainScreen
 from wizard.ui.screens.opening import OpeningDialog
-from wizard.ui.screens.sessions import SessionPicker
 from wizard.ui.screens.welcome import WelcomeScreen
 
 QUIT_WAIT_S = 5.0
@@ -79,6 +75,8 @@ class WizardApp(App[int]):
             if session_id:
                 self._open("resume", session_id)
 
+        from wizard.ui.screens.sessions import SessionPicker  # screens load on first use: faster start
+
         self.push_screen(SessionPicker(self.store.list()), chosen)
 
     def _open(self, how: str, target: str | None) -> None:
@@ -121,6 +119,8 @@ class WizardApp(App[int]):
             self.workspace = event.worker.result
             session = self.workspace.session
             self.sub_title = f"{session.mode} session {session.id}"
+            from wizard.ui.screens.main import MainScreen
+
             self.switch_screen(MainScreen(self.workspace, self.gate))
             return
         error = event.worker.error
@@ -131,16 +131,22 @@ class WizardApp(App[int]):
 
     # -- viewers -------------------------------------------------------------------------
     def action_audit_log(self) -> None:
+        from wizard.ui.screens.audit_view import AuditScreen
+
         if self.workspace is not None and not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen(self.workspace))
 
     def action_journal(self) -> None:
+        from wizard.ui.screens.journal_view import JournalScreen
+
         if self.workspace is not None and self.workspace.session.mode == "rehearsal" \
                 and not isinstance(self.screen, JournalScreen):
             self.push_screen(JournalScreen(self.workspace.journal_path))
 
     # -- quitting ------------------------------------------------------------------------
     def action_quit_wizard(self) -> None:
+        from wizard.ui.screens.main import MainScreen
+
         main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
         if main is not None and main.deploy_running():
             def answer(yes: bool | None) -> None:
