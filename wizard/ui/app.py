@@ -17,7 +17,8 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from wizard.session.store import SessionStore
-from wizard.ui.bridge import EngineGate
+from wizard.ui import stylesheets
+from wizard.ui.gate import EngineGate
 from wizard.ui.commands import WizardCommands
 from wizard.ui.screens.device_code import DeviceCodeDialog
 from wizard.ui.screens.dialogs import ConfirmDialog, MessageDialog
@@ -31,7 +32,7 @@ class WizardApp(App[int]):
     """The wizard. ``run()`` returns an exit code for the CLI."""
 
     TITLE = "AKS baseline wizard"
-    CSS_PATH = ["styles/app.tcss", "styles/step.tcss", "styles/dialogs.tcss"]
+    CSS_PATH = stylesheets.WELCOME  # other screens load their own on first use
     COMMANDS = App.COMMANDS | {WizardCommands}
     BINDINGS = [Binding("ctrl+q", "quit_wizard", "Quit", show=False, priority=True)]
 
@@ -48,8 +49,12 @@ class WizardApp(App[int]):
         self._device_dialog: DeviceCodeDialog | None = None
 
     # -- start ---------------------------------------------------------------------------
+    def get_default_screen(self) -> WelcomeScreen:
+        """The welcome screen is the base screen, not pushed over an empty default one:
+        one screen to compose and lay out before the first frame instead of two."""
+        return WelcomeScreen()
+
     def on_mount(self) -> None:
-        self.push_screen(WelcomeScreen())
         if self.resume_target:
             self._open("resume", self.resume_target)
 
@@ -121,7 +126,8 @@ class WizardApp(App[int]):
             self.sub_title = f"{session.mode} session {session.id}"
             from wizard.ui.screens.main import MainScreen
 
-            self.switch_screen(MainScreen(self.workspace, self.gate))
+            # pushed, not switched: the welcome screen is the base screen and stays beneath
+            self.push_screen(MainScreen(self.workspace, self.gate))
             return
         error = event.worker.error
         name = type(error).__name__

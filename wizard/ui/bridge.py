@@ -1,68 +1,22 @@
-"""The seam between engine threads and the Textual message loop.
-
-Engine calls run in thread workers. ``EngineGate`` counts them so that quitting can wait for
-them to stop before the workspace (session lock, rehearsal backend) is closed, and tells them
-to stop: once the gate is closing, the next engine event raises ``Detached`` inside the worker
-thread, which unwinds the runner without recording a failure - a deployment left running in
-Azure is re-attached on resume, exactly as if the terminal had been closed.
-"""
+"""The seam between engine threads and the Textual message loop: engine events become UI
+messages posted from worker threads (see ``wizard.ui.gate`` for how quitting stops them)."""
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from wizard.engine.events import (ActionProgress, CheckFinished, CheckStarted, DeployProgress, Event,
                                   EventSink, Notice, PreviewReady, StepFinished)
+from wizard.ui.gate import Detached, EngineGate
 from wizard.ui.messages import ActionTick, CheckBegan, CheckDone, DeployTick, EngineNotice, PreviewShown, StepEnded
 
 if TYPE_CHECKING:  # pragma: no cover
     from textual.app import App
     from textual.widget import Widget
 
-
-class Detached(Exception):
-    """Raised in a worker thread when the wizard is quitting; not an Azure failure."""
-
-
-class EngineGate:
-    """Tracks engine calls in flight so the app can let them finish (or detach) on quit."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._active = 0
-        self._closing = False
-
-    @property
-    def closing(self) -> bool:
-        return self._closing
-
-    @property
-    def active(self) -> int:
-        with self._cond:
-            return self._active
-
-    @contextmanager
-    def call(self) -> Iterator[None]:
-        """Wrap one engine call made from a worker thread."""
-        with self._cond:
-            if self._closing:
-                raise Detached("The wizard is closing.")
-            self._active += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._active -= 1
-                self._cond.notify_all()
-
-    def close(self) -> None:
-        """Refuse new calls and make running ones stop at their next event."""
-        with self._cond:
-            self._closing = True
+__all__ = ["Detached", "EngineGate", "make_sink", "to_message"]
 
 
 def to_message(event: Event) -> Message | None:

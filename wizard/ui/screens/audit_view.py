@@ -15,9 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from wizard.ui.widgets.plain import Plain
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
+
+from wizard.ui import stylesheets
+from wizard.ui.widgets.plain import Plain
 
 SUMMARY_KEYS = ("check", "field", "status", "summary", "justification", "deployment", "resource_group", "mode")
 
@@ -54,6 +56,8 @@ def verify_line(path: Path, head: dict[str, Any]) -> str:
 
 class AuditScreen(Screen[None]):
     """Every audit record: seq, time, kind, step, summary; Enter shows the full record."""
+
+    CSS_PATH = stylesheets.VIEWERS
 
     BINDINGS = [Binding("escape,u,q", "app.pop_screen", "Back"), Binding("v", "reload", "Re-verify")]
 

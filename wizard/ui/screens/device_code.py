@@ -10,12 +10,16 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from wizard.ui.widgets.plain import Plain
 from textual.widgets import LoadingIndicator, Static
+
+from wizard.ui import stylesheets
+from wizard.ui.widgets.plain import Plain
 
 
 class DeviceCodeDialog(ModalScreen[None]):
     """No buttons: it closes by itself once the browser sign-in completes or fails."""
+
+    CSS_PATH = stylesheets.DIALOGS
 
     def __init__(self, verification_uri: str, user_code: str, expires_on: Any) -> None:
         super().__init__(classes="dialog-screen")

@@ -9,12 +9,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from wizard.ui.widgets.plain import Plain
 from textual.widgets import Button, Static
+
+from wizard.ui import stylesheets
+from wizard.ui.widgets.plain import Plain
 
 
 class MessageDialog(ModalScreen[None]):
     """A titled message with one OK button (used for sign-in problems and other errors)."""
+
+    CSS_PATH = stylesheets.DIALOGS
 
     BINDINGS = [Binding("escape,enter", "dismiss_ok", "OK")]
 
@@ -41,6 +45,8 @@ class MessageDialog(ModalScreen[None]):
 
 class ConfirmDialog(ModalScreen[bool]):
     """A yes/no question; Escape means no."""
+
+    CSS_PATH = stylesheets.DIALOGS
 
     BINDINGS = [Binding("escape,n", "answer(False)", "No"), Binding("y", "answer(True)", "Yes")]
 

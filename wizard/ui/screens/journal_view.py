@@ -12,9 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from wizard.ui.widgets.plain import Plain
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
+
+from wizard.ui import stylesheets
+from wizard.ui.widgets.plain import Plain
 
 
 def read_journal(path: Path) -> list[dict[str, Any]]:
@@ -34,6 +36,8 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
 
 class JournalScreen(Screen[None]):
     """Calls on the left, the selected call's request and response on the right."""
+
+    CSS_PATH = stylesheets.VIEWERS
 
     BINDINGS = [Binding("escape,j,q", "app.pop_screen", "Back"), Binding("g", "reload", "Reload")]
 

@@ -8,14 +8,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.validation import Length
-from wizard.ui.widgets.plain import Plain, PlainLabel
 from textual.widgets import Button, Input, Label, Static
 
 from wizard.engine.runner import MIN_JUSTIFICATION
+from wizard.ui import stylesheets
+from wizard.ui.widgets.plain import Plain, PlainLabel
 
 
 class JustificationDialog(ModalScreen[str | None]):
     """Returns the justification, or None when cancelled."""
+
+    CSS_PATH = stylesheets.DIALOGS
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 

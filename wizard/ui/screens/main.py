@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from wizard.ui.widgets.dom_ids import dom_id
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,10 +17,12 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header, Tabs
 
 from wizard.session.state import StepStatus
-from wizard.ui.bridge import EngineGate
+from wizard.ui import stylesheets
+from wizard.ui.gate import EngineGate
 from wizard.ui.messages import StepEnded, StepStatusChanged
 from wizard.ui.screens.dialogs import ConfirmDialog
 from wizard.ui.screens.justification import JustificationDialog
+from wizard.ui.widgets.dom_ids import dom_id
 from wizard.ui.widgets.navigator import Navigator
 from wizard.ui.widgets.not_built import NotBuiltView
 from wizard.ui.widgets.step_view import TABS, StepView
@@ -31,6 +32,8 @@ NARROW_WIDTH = 100
 
 class MainScreen(Screen[None]):
     """Navigator + step views for one open workspace."""
+
+    CSS_PATH = stylesheets.MAIN
 
     BINDINGS = [
         Binding("ctrl+s", "step('save')", "Save"),
@@ -151,7 +154,7 @@ class MainScreen(Screen[None]):
                 self.show_step(step_id, activate=True)
                 view = self.view
                 if isinstance(view, StepView):
-                    view.do_reattach()
+                    view.when_ready(view.do_reattach)
 
         self.app.push_screen(ConfirmDialog(
             "Deployment in progress",

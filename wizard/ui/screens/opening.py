@@ -6,12 +6,16 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from wizard.ui.widgets.plain import Plain
 from textual.widgets import LoadingIndicator, Static
+
+from wizard.ui import stylesheets
+from wizard.ui.widgets.plain import Plain
 
 
 class OpeningDialog(ModalScreen[None]):
     """Dismissed by the app when the workspace is open or opening failed."""
+
+    CSS_PATH = stylesheets.DIALOGS
 
     def __init__(self, text: str) -> None:
         super().__init__(classes="dialog-screen")

@@ -6,14 +6,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from wizard.ui.widgets.plain import Plain
 from textual.widgets import DataTable, Static
 
 from wizard.session.store import SessionSummary
+from wizard.ui import stylesheets
+from wizard.ui.widgets.plain import Plain
 
 
 class SessionPicker(ModalScreen[str | None]):
     """Returns the chosen session id, or None."""
+
+    CSS_PATH = stylesheets.DIALOGS
 
     BINDINGS = [Binding("escape", "cancel", "Back")]
 

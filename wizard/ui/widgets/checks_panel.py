@@ -12,11 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.timer import Timer
-from wizard.ui.widgets.plain import Plain, PlainLabel
 from textual.widgets import Label, Static
 
 from wizard.engine.contract import Check
 from wizard.ui.widgets.dom_ids import dom_id
+from wizard.ui.widgets.plain import Plain, PlainLabel
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 GLYPHS = {"pass": "✓", "warn": "!", "fail": "✗", "error": "✗", "pending": "·", "not run": "·"}

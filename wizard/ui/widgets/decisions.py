@@ -12,11 +12,11 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from wizard.ui.widgets.plain import Plain
 from textual.widgets import Button, Input, Select, Static, Switch
 
 from wizard.engine.contract import Choice, StepDefinition
 from wizard.ui.widgets.field_row import FieldRow
+from wizard.ui.widgets.plain import Plain
 
 DEBOUNCE_S = 0.3
 

@@ -9,10 +9,10 @@ from typing import Any, Mapping
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from wizard.ui.widgets.plain import Plain
 from textual.widgets import Button, Static
 
 from wizard.azure.errors import AzureFailure
+from wizard.ui.widgets.plain import Plain
 
 
 def failure_from_record(record: Mapping[str, Any]) -> AzureFailure:

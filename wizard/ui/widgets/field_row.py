@@ -11,12 +11,12 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from wizard.ui.widgets.plain import Plain, PlainLabel
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from wizard.engine.contract import Choice, Field, FieldKind
 from wizard.engine.fields import display
 from wizard.ui.widgets.dom_ids import dom_id
+from wizard.ui.widgets.plain import Plain, PlainLabel
 
 
 class FieldRow(Vertical):

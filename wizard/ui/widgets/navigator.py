@@ -6,15 +6,15 @@ one row per step keeps all twelve visible at 80x24."""
 
 from __future__ import annotations
 
-from wizard.ui.widgets.dom_ids import dom_id
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from wizard.ui.widgets.plain import PlainLabel
 from textual.widgets import Label, ListItem, ListView
 
 from wizard.engine.contract import StepDefinition
 from wizard.ui.status import look_of, phrase
+from wizard.ui.widgets.dom_ids import dom_id
+from wizard.ui.widgets.plain import PlainLabel
 
 
 class StepItem(ListItem):

@@ -5,14 +5,14 @@ no run controls at all, so nobody wonders whether a key press deployed something
 
 from __future__ import annotations
 
-from wizard.ui.widgets.dom_ids import dom_id
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from wizard.ui.widgets.plain import Plain
 from textual.widgets import Static
 
 from wizard.engine.contract import StepDefinition
+from wizard.ui.widgets.dom_ids import dom_id
 from wizard.ui.widgets.lesson import LessonView
+from wizard.ui.widgets.plain import Plain
 
 NOTICE = "Not built yet in this version — nothing will run."
 

@@ -12,10 +12,10 @@ from typing import Any, Mapping
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from wizard.ui.widgets.plain import Plain
 from textual.widgets import Static, Tree
 
 from wizard.engine.contract import PlannedChange, Preview
+from wizard.ui.widgets.plain import Plain
 
 ORDER = ("Create", "Modify", "Delete", "Deploy", "NoChange", "Ignore", "Unsupported")
 MARK = {"Create": "+", "Modify": "~", "Delete": "-", "Deploy": "▸", "NoChange": "=", "Ignore": "·",

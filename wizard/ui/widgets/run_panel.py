@@ -10,13 +10,13 @@ from typing import Any, Mapping
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from wizard.ui.widgets.plain import Plain, PlainLabel
 from textual.widgets import Button, DataTable, Label, ProgressBar, Static
 
 from wizard.engine.contract import ArmDeployment, LocalAction, StepDefinition
 from wizard.engine.events import DeploySnapshot
 from wizard.ui import timefmt
 from wizard.ui.widgets.error_panel import ErrorPanel
+from wizard.ui.widgets.plain import Plain, PlainLabel
 
 
 class RunPanel(VerticalScroll):

@@ -7,13 +7,11 @@ the next sensible keys."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from wizard.ui.widgets.dom_ids import dom_id
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from wizard.ui.widgets.plain import Plain
 from textual.widgets import Button, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -22,7 +20,9 @@ from wizard.engine.arm import AzureCallFailed
 from wizard.engine.contract import CheckResult, Preview, StepDefinition
 from wizard.engine.runner import StepBlocked
 from wizard.session.state import StepStatus
-from wizard.ui.bridge import Detached, EngineGate
+from wizard.ui.gate import Detached, EngineGate
+from wizard.ui.widgets.dom_ids import dom_id
+from wizard.ui.widgets.plain import Plain
 from wizard.ui.messages import (ActionTick, CheckBegan, CheckDone, DeployTick, EngineNotice, PreviewShown, StepEnded,
                                 StepStatusChanged)
 from wizard.ui.status import phrase
@@ -50,6 +50,7 @@ class StepView(StepWorkers, Vertical):
         self.preview_ready = False
         self.form: DecisionsForm | None = None
         self.decided = False
+        self._on_ready: list[Callable[[], None]] = []
 
     # -- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -84,6 +85,17 @@ class StepView(StepWorkers, Vertical):
         self.decided = bool(state.answers) or bool(state.checks) or not self.step.fields
         self.refresh_from_state()
         self.load_form()
+        pending, self._on_ready = self._on_ready, []
+        for action in pending:
+            action()
+
+    def when_ready(self, action: Callable[[], None]) -> None:
+        """Run ``action`` now, or once the view is composed and mounted (a view mounted a
+        moment ago has no panels yet; the re-attach offer can be answered that fast)."""
+        if self.is_mounted:
+            action()
+        else:
+            self._on_ready.append(action)
 
     # -- state -> screen -----------------------------------------------------------------
     @property
@@ -91,7 +103,10 @@ class StepView(StepWorkers, Vertical):
         return self.workspace.status_of(self.step.id)
 
     def refresh_from_state(self) -> None:
-        """Redraw everything that depends on the stored session state."""
+        """Redraw everything that depends on the stored session state. A view still being
+        composed (mounted a moment ago, navigator moving fast) redraws itself in on_mount."""
+        if not self.is_mounted:
+            return
         state = self.workspace.session.step(self.step.id)
         status = self.status
         missing = [n for n in self.step.needs if self.workspace.status_of(n) != StepStatus.DONE]
