@@ -18,6 +18,7 @@ class Endpoints:
     graph: str
     arm_scope: str
     graph_scope: str
+    authority: str = "https://login.microsoftonline.com"  # Entra sign-in host (device code)
     connection_verify: bool | str = True
     polling_interval: float = 5.0
     retry_backoff_factor: float = 0.8

@@ -39,19 +39,33 @@ def cli_profile() -> tuple[list[SubscriptionInfo], Endpoints]:
     ep = cli.cloud.endpoints
     arm = ep.resource_manager
     graph = getattr(ep, "microsoft_graph_resource_id", None) or AZURE_PUBLIC.graph
+    authority = getattr(ep, "active_directory", None) or AZURE_PUBLIC.authority
     endpoints = Endpoints(cloud=cli.cloud.name, resource_manager=arm, graph=graph,
-                          arm_scope=arm.rstrip("/") + "/.default", graph_scope=graph.rstrip("/") + "/.default")
+                          arm_scope=arm.rstrip("/") + "/.default", graph_scope=graph.rstrip("/") + "/.default",
+                          authority=authority)
     return subs, endpoints
+
+
+def choose_subscription(candidates: list[SubscriptionInfo], wanted: str | None = None) -> SubscriptionInfo | None:
+    """The subscription a live session works in: the one asked for (a resumed session's),
+    else the profile's default, else the first enabled one. None when nothing fits."""
+    if wanted:
+        return next((s for s in candidates if s.id == wanted), None)
+    return (next((s for s in candidates if s.is_default), None)
+            or next((s for s in candidates if s.state.lower() == "enabled"), None))
 
 
 def live_context(device_code_prompt: Callable[[str, str, Any], None] | None = None,
                  subscription_id: str | None = None) -> AzureContext:
-    """Build a live AzureContext: az CLI credential first, device code as the fallback."""
+    """Build a live AzureContext: az CLI credential first, device code as the fallback.
+
+    After a device-code sign-in the az profile usually lists nothing (that is why the CLI
+    credential failed), so the subscriptions then come from ARM itself."""
     from azure.core.exceptions import ClientAuthenticationError
     from azure.identity import AzureCliCredential, CredentialUnavailableError, DeviceCodeCredential
 
     subs, endpoints = cli_profile()
-    chosen = next((s for s in subs if s.id == subscription_id), None) or next((s for s in subs if s.is_default), None)
+    chosen = choose_subscription(subs, subscription_id)
     tenant = chosen.tenant_id if chosen else ""
     credential: Any = AzureCliCredential(tenant_id=tenant) if tenant else AzureCliCredential()
     try:
@@ -60,10 +74,16 @@ def live_context(device_code_prompt: Callable[[str, str, Any], None] | None = No
         if device_code_prompt is None:
             raise SignInRequired(f"Not signed in to Azure ({str(exc).splitlines()[0]}). Run `az login`, "
                                  "or start the TUI to use device-code sign-in.") from exc
-        credential = DeviceCodeCredential(tenant_id=tenant or "organizations", prompt_callback=device_code_prompt)
+        credential = DeviceCodeCredential(tenant_id=tenant or "organizations", authority=endpoints.authority,
+                                          prompt_callback=device_code_prompt)
         credential.get_token(endpoints.arm_scope)
+        if chosen is None:
+            chosen = choose_subscription(list_subscriptions(AzureContext(credential, endpoints, "", tenant, "")),
+                                         subscription_id)
     if chosen is None:
-        raise SignInRequired("Signed in, but the az CLI profile lists no subscription. Run `az account list`.")
+        wanted = f" {subscription_id}" if subscription_id else ""
+        raise SignInRequired(f"Signed in, but no usable subscription{wanted} is visible to this account. "
+                             "Check `az account list` or ask for access to a subscription.")
     return AzureContext(credential, endpoints, chosen.id, chosen.tenant_id, chosen.name)
 
 
