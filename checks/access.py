@@ -58,10 +58,14 @@ def check_rbac(ctx: StepContext) -> Finding:
         return Finding(CheckStatus.PASS, "Roles at subscription scope: " + ", ".join(names), evidence)
     narrow = SUFFICIENT_ROLE_SETS[1]
     missing = sorted(ROLE_NAMES[g] for g in narrow - found)
+    azure = _azure(ctx)
+    sub, assignee = azure.subscription_id, azure.actor().object_id
+    example = (f'az role assignment create --assignee {assignee} --role "{missing[0]}" '
+               f"--scope /subscriptions/{sub}")
     return Finding(CheckStatus.FAIL, "Missing at subscription scope: " + ", ".join(missing) + " (or Owner).", evidence,
-                   "Ask a subscription Owner to assign " + ", ".join(missing) + " to you (or Owner), wait a few "
-                   "minutes for it to apply, then re-run the checks. Contributor alone cannot create the role and "
-                   "policy assignments the baseline needs.")
+                   "Ask a subscription Owner to assign " + ", ".join(missing) + " to you (or Owner), for example: "
+                   f"{example} - wait a few minutes for it to apply, then re-run the checks. Contributor alone "
+                   "cannot create the role and policy assignments the baseline needs.")
 
 
 def check_entra_group_rights(ctx: StepContext) -> Finding:

@@ -179,8 +179,8 @@ def check_subnets_in_vnet(vnet_cidrs: str | Iterable[str], subnets: Mapping[str,
     problems += [err for name, net in parsed.items() if (err := subnet_size_error(name, str(net)))]
     evidence = {"address_space": [str(s) for s in spaces], "subnets": _subnet_evidence(parsed)}
     if problems:
-        return Finding.fail(f"{len(problems)} problem(s) in the subnet plan",
-                            "Fix: " + " ".join(p.rstrip(".") + "." for p in problems), problems=problems, **evidence)
+        return Finding.fail(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the subnet plan",
+                            " ".join(p.rstrip(".") + "." for p in problems), problems=problems, **evidence)
     return Finding.ok(f"{len(parsed)} subnets fit the VNet without overlaps", **evidence)
 
 

@@ -4,7 +4,7 @@ ingress (wildcard). Generated here with `cryptography`, or the operator's own li
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from checks import certificates as certs
 from checks.certificate_files import CertificateFileError, LoadedCert
@@ -43,8 +43,9 @@ def _is(source: str) -> Callable[[Any], bool]:
 
 
 def _listener_check(name: str, fn: Callable[[LoadedCert, StepContext], Finding]) -> Callable[[StepContext], Finding]:
-    """Run ``fn`` on the operator's listener certificate; generated ones are verified after
-    they are written (see ``verify``), so here they pass with that said plainly."""
+    """Run ``fn`` on the operator's listener certificate. These checks apply only to a
+    certificate the operator brings (``BRING_YOUR_OWN``); generated ones are checked after
+    they are written (see ``verify``)."""
 
     def run(ctx: StepContext) -> Finding:
         try:
@@ -53,8 +54,9 @@ def _listener_check(name: str, fn: Callable[[LoadedCert, StepContext], Finding])
             return Finding.fail(str(exc), "Fix the file or password in the decisions, then re-run the checks.")
         except ValueError as exc:
             return Finding.fail(f"The certificate could not be read: {exc}", "Check the file format and password.")
-        if loaded is None:
-            return Finding.ok(f"{name}: the generated certificate is checked after it is written.")
+        if loaded is None:  # unreachable while applies_when holds; never report a pass unchecked
+            return Finding(CheckStatus.ERROR, f"{name}: there is no certificate of yours to check; the wizard "
+                           "generates it.", {}, "")
         return fn(loaded, ctx)
 
     return run
@@ -65,12 +67,14 @@ def _parses(loaded: LoadedCert, ctx: StepContext) -> Finding:
     return Finding.ok(f"Read {summary.get('subject')} from your {loaded.source.upper()}.", **summary)
 
 
-def _pfx_only(fn: Callable[[LoadedCert], Finding], what: str) -> Callable[[LoadedCert, StepContext], Finding]:
-    def run(loaded: LoadedCert, ctx: StepContext) -> Finding:
-        if loaded.source != "pfx":
-            return Finding.ok(f"{what}: not a PFX; the wizard exports a compliant one.")
-        return fn(loaded)
-    return run
+def _brought(answers: Mapping[str, Any]) -> bool:
+    return answers.get("listener_source", "generate") != "generate"
+
+
+BRING_YOUR_OWN = dict(applies_when=_brought, not_applicable="Checks a certificate you bring; the generated one "
+                      "is checked after it is written (Run tab).")
+PFX_ONLY = dict(applies_when=_is("pfx"), not_applicable="Checks a PFX you bring; the PFX the wizard exports is "
+                "built to fit (at most 16 KB, AES-256 encryption).")
 
 
 def _check_domain(ctx: StepContext) -> Finding:
@@ -119,22 +123,28 @@ TLS_CERTIFICATES = StepDefinition(
     ),
     checks=(
         Check("tls.hosts", "Host names", _check_domain),
-        Check("tls.listener-parses", "Listener certificate parses", _listener_check("Parse", _parses)),
+        Check("tls.listener-parses", "Listener certificate parses", _listener_check("Parse", _parses),
+              **BRING_YOUR_OWN),
         Check("tls.listener-validity", "Listener not expired (warn < 30 days)",
-              _listener_check("Validity", lambda c, ctx: certs.check_validity(c.leaf, tls.now()))),
+              _listener_check("Validity", lambda c, ctx: certs.check_validity(c.leaf, tls.now())),
+              **BRING_YOUR_OWN),
         Check("tls.listener-key", "Key matches certificate",
-              _listener_check("Key", lambda c, ctx: certs.check_key_matches(c.leaf, c.key))),
+              _listener_check("Key", lambda c, ctx: certs.check_key_matches(c.leaf, c.key)),
+              **BRING_YOUR_OWN),
         Check("tls.listener-san", "SAN covers the public host",
-              _listener_check("SAN", lambda c, ctx: certs.check_san_covers(c.leaf, tls.hosts(ctx).public))),
+              _listener_check("SAN", lambda c, ctx: certs.check_san_covers(c.leaf, tls.hosts(ctx).public)),
+              **BRING_YOUR_OWN),
         Check("tls.listener-rsa", "RSA key of at least 2048 bits",
-              _listener_check("Key type", lambda c, ctx: certs.check_rsa_strength(c.leaf.public_key()))),
+              _listener_check("Key type", lambda c, ctx: certs.check_rsa_strength(c.leaf.public_key())),
+              **BRING_YOUR_OWN),
         Check("tls.listener-eku", "Server authentication usage",
-              _listener_check("EKU", lambda c, ctx: certs.check_server_auth_eku(c.leaf))),
+              _listener_check("EKU", lambda c, ctx: certs.check_server_auth_eku(c.leaf)),
+              **BRING_YOUR_OWN),
         Check("tls.listener-pfx-size", "PFX at most 16 KB with its chain",
-              _listener_check("Size", _pfx_only(lambda c: certs.check_pfx_size(c.pfx_size or 0), "Size"))),
+              _listener_check("Size", lambda c, ctx: certs.check_pfx_size(c.pfx_size or 0)), **PFX_ONLY),
         Check("tls.listener-pfx-encryption", "PFX encryption App Gateway accepts",
-              _listener_check("Encryption", _pfx_only(lambda c: certs.check_pfx_encryption(c.pfx_algorithms),
-                                                      "Encryption"))),
+              _listener_check("Encryption", lambda c, ctx: certs.check_pfx_encryption(c.pfx_algorithms)),
+              **PFX_ONLY),
     ),
     action=LocalAction(describe=tls.describe, run=tls.run),
     verify=(

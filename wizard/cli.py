@@ -66,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps([r.as_dict() for r in rows], indent=2))
         else:
             for r in rows:
-                print(f"{r.id}  {r.mode:<9}  {r.status:<11}  step {r.current_step:<16}  created {r.created}")
+                print(f"{r.id}  {r.mode:<9}  {r.status:<11}  {r.steps_done:>2} steps done  "
+                      f"step {r.current_step:<16}  created {r.created}")
             if not rows:
                 print(f"no sessions under {store.home}")
         return 0

@@ -80,6 +80,14 @@ def test_tls_generated_certificates_keep_keys_secret(tmp_path: Path) -> None:
         sink = Recorder()
         runner = decide_and_check(ws, "tls-certificates", sink)
         assert runner.blocking() == []
+        # checks of a certificate the operator brings are left out, said so, never passed unchecked
+        left_out = {c.id for c in runner.not_applicable_checks()}
+        assert {"tls.listener-parses", "tls.listener-key", "tls.listener-pfx-size"} <= left_out
+        assert not left_out & set(runner.state.checks)
+        reasons = {r["data"]["check"]: r["data"]["reason"]
+                   for r in records_of(ws.session.dir, "check.not_applicable", "tls-certificates")}
+        assert set(reasons) == left_out and all("generated" in reason or "exports" in reason
+                                                 for reason in reasons.values())
         preview = runner.preview()
         assert preview.counts() == {"Create": 4}
         assert [e.preview for e in sink.of(PreviewReady)] == [preview]
@@ -131,6 +139,8 @@ def test_tls_bring_your_own_pfx_password_never_logged(tmp_path: Path) -> None:
         assert runner.blocking() == [], not_passing(runner)
         parsed = runner.state.checks["tls.listener-parses"]
         assert parsed["status"] == CheckStatus.PASS.value
+        assert runner.state.checks["tls.listener-pfx-encryption"]["status"] == CheckStatus.PASS.value
+        assert not runner.not_applicable_checks()  # a PFX: every listener check runs
         runner.preview()
         runner.approve()
         outputs = runner.deploy()

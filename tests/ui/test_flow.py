@@ -36,7 +36,12 @@ async def test_tls_certificates_preview_approve_done(home: Path) -> None:
         await complete_prerequisites(pilot)
         await press(pilot, "n")
         assert view(pilot).step.id == "tls-certificates"
-        await press(pilot, "ctrl+s", "p")
+        await press(pilot, "ctrl+s")
+        rows = {row.check.id: row for row in view(pilot).query_one(ChecksPanel).rows()}
+        assert rows["tls.listener-key"].status == "n/a"  # generated: checked after writing, not passed now
+        assert "after it is written" in rows["tls.listener-key"].summary
+        assert rows["tls.hosts"].status == "pass"
+        await press(pilot, "p")
         assert view(pilot).preview_ready
         await press(pilot, "a")
         assert app.workspace.status_of("tls-certificates") == "done"

@@ -93,6 +93,8 @@ async def test_quit_while_deploying_asks_then_resume_reattaches_without_resubmit
         await pilot.press("a")
         await _wait_for(pilot, lambda: slow.workspace.session.step("hub").deployment is not None
                         and slow.workspace.session.step("hub").deployment.status == "running", "the deployment")
+        await _wait_for(pilot, lambda: "running" in str(view(pilot).query_one(".step-title", Static).render()),
+                        "the header to say the step is running")
         await pilot.press("q")
         await _wait_for(pilot, lambda: isinstance(slow.screen, ConfirmDialog), "the quit question")
         assert "continues in Azure" in text_of(slow.screen)

@@ -21,7 +21,7 @@ from wizard.audit.verify import verify_log
 
 ZEROS = "0" * 64
 SPEC_KINDS = (
-    "session.started session.resumed decision.recorded check.result check.overridden "
+    "session.started session.resumed decision.recorded check.result check.not_applicable check.overridden "
     "remedy.applied preview.shown preview.approved resource_group.ensured deployment.started "
     "deployment.reattached deployment.succeeded deployment.failed action.completed "
     "step.completed step.failed secret.stored audit.exported"
@@ -170,6 +170,11 @@ def test_vocabulary_is_the_spec_list() -> None:
     assert kinds.KINDS == tuple(SPEC_KINDS)
     assert len(set(kinds.KINDS)) == len(kinds.KINDS)
     assert kinds.SECRET_STORED == "secret.stored"
+
+
+def test_readme_documents_every_kind() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert [k for k in kinds.KINDS if f"`{k}`" not in readme] == []
 
 
 def test_unknown_kind_is_rejected_and_nothing_is_written(log_path: Path) -> None:

@@ -20,6 +20,9 @@ DECISION_RECORDED = "decision.recorded"
 CHECK_RESULT = "check.result"
 """A preflight or verification check finished (status, summary, evidence)."""
 
+CHECK_NOT_APPLICABLE = "check.not_applicable"
+"""A check was not run because the decisions make it meaningless (the reason is recorded)."""
+
 CHECK_OVERRIDDEN = "check.overridden"
 """The operator chose to continue despite a failing or warning check, with their reason."""
 
@@ -69,6 +72,7 @@ KINDS: tuple[str, ...] = (
     SESSION_RESUMED,
     DECISION_RECORDED,
     CHECK_RESULT,
+    CHECK_NOT_APPLICABLE,
     CHECK_OVERRIDDEN,
     REMEDY_APPLIED,
     PREVIEW_SHOWN,

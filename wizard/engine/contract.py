@@ -130,7 +130,12 @@ class Check:
     it returns a Finding. An unexpected exception is turned into an ERROR result by the runner.
 
     ``fix`` is an optional one-key remedy (e.g. register resource providers). It returns a
-    human sentence describing what it did; the runner audits it and re-runs the check."""
+    human sentence describing what it did; the runner audits it and re-runs the check.
+
+    ``applies_when`` (over the step's answers) leaves a check out when the decisions make it
+    meaningless - a PFX check when the wizard generates the certificate. It is then not run
+    and never reported as passed; the audit records it as not applicable with ``not_applicable``
+    as the reason, the same sentence the operator sees."""
 
     id: str
     title: str
@@ -138,6 +143,11 @@ class Check:
     fix: Callable[[StepContext, Finding], str] | None = None
     fix_label: str = ""
     needs_azure: bool = False
+    applies_when: Callable[[Mapping[str, Any]], bool] | None = None
+    not_applicable: str = ""
+
+    def applies(self, answers: Mapping[str, Any]) -> bool:
+        return self.applies_when is None or bool(self.applies_when(answers))
 
 
 @dataclass(frozen=True)

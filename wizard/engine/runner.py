@@ -140,10 +140,19 @@ class StepRunner:
             "evidence": dict(f.evidence), "remedy": f.remedy, "duration_s": result.duration_s})
         self.sink(CheckFinished(self.step.id, result))
 
+    def applicable_checks(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.step.checks if c.applies(self.state.answers))
+
+    def not_applicable_checks(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.step.checks if not c.applies(self.state.answers))
+
     def run_checks(self) -> list[CheckResult]:
         ctx = self.context()
         self.state.overrides = {}
-        results = run_all(self.step.checks, ctx,
+        for check in self.not_applicable_checks():
+            self.session.record("check.not_applicable", self.step.id,
+                                {"check": check.id, "title": check.title, "reason": check.not_applicable})
+        results = run_all(self.applicable_checks(), ctx,
                           on_start=lambda c: self.sink(CheckStarted(self.step.id, c.id, c.title)),
                           on_done=self._record_check)
         self._settle_check_status()

@@ -42,6 +42,7 @@ class SessionSummary:
     status: str
     current_step: str
     path: str
+    steps_done: int = 0  # how many steps are done (the status says "completed" once every built step is)
 
     def as_dict(self) -> dict[str, str]:
         return dict(self.__dict__)
@@ -141,5 +142,7 @@ class SessionStore:
                 continue
             out.append(SessionSummary(id=raw.get("id", state_file.parent.name), mode=raw.get("mode", "?"),
                                       created=raw.get("created", ""), status=raw.get("status", "?"),
-                                      current_step=raw.get("current_step", ""), path=str(state_file.parent)))
+                                      current_step=raw.get("current_step", ""), path=str(state_file.parent),
+                                      steps_done=sum(1 for step in (raw.get("steps") or {}).values()
+                                                     if isinstance(step, dict) and step.get("status") == "done")))
         return out

@@ -34,6 +34,25 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def short_path(path: str) -> str:
+    """The part of an ARM path that tells calls apart: the subscription and resource group
+    prefixes are the same on every row, so they are abbreviated (the detail shows it all)."""
+    parts = path.split("/")
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        if parts[i].lower() in ("subscriptions", "resourcegroups") and i + 1 < len(parts):
+            out.append("…" if parts[i].lower() == "subscriptions" else f"rg:{parts[i + 1]}")
+            i += 2
+            continue
+        if parts[i].lower() == "providers" and i + 1 < len(parts) and i > 0:
+            i += 1  # "providers/Microsoft.X" reads as "Microsoft.X"
+            continue
+        out.append(parts[i])
+        i += 1
+    return "/".join(out) or path
+
+
 class JournalScreen(Screen[None]):
     """Calls on the left, the selected call's request and response on the right."""
 
@@ -78,7 +97,7 @@ class JournalScreen(Screen[None]):
         table.clear()
         for index, entry in enumerate(self.entries, start=1):
             table.add_row(str(index), str(entry.get("method", "")), str(entry.get("status", "")),
-                          str(entry.get("path", "")))
+                          short_path(str(entry.get("path", ""))))
         if not self.entries:
             self.query_one("#journal-detail", Static).update("No calls yet.")
 

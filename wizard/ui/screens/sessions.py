@@ -8,9 +8,14 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from steps import REGISTRY
 from wizard.session.store import SessionSummary
 from wizard.ui import stylesheets
 from wizard.ui.widgets.plain import Plain
+
+
+def _title(step_id: str) -> str:
+    return next((step.title for step in REGISTRY if step.id == step_id), step_id or "not started")
 
 
 class SessionPicker(ModalScreen[str | None]):
@@ -32,9 +37,10 @@ class SessionPicker(ModalScreen[str | None]):
                 return
             yield Plain("↑/↓ to choose, Enter to resume, Escape to go back.", classes="dialog-body")
             table: DataTable[str] = DataTable(id="session-table", cursor_type="row")
-            table.add_columns("Session", "Mode", "Created", "Status", "Current step")
+            table.add_columns("Session", "Mode", "Created", "Progress", "Current step")
             for summary in sorted(self.sessions, key=lambda s: s.created, reverse=True):
-                table.add_row(summary.id, summary.mode, summary.created, summary.status, summary.current_step,
+                table.add_row(summary.id, summary.mode, summary.created[:16].replace("T", " "),
+                              f"{summary.steps_done} of {len(REGISTRY)} steps done", _title(summary.current_step),
                               key=summary.id)
             yield table
 

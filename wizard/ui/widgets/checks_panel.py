@@ -19,7 +19,7 @@ from wizard.ui.widgets.dom_ids import dom_id
 from wizard.ui.widgets.plain import Plain, PlainLabel
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-GLYPHS = {"pass": "✓", "warn": "!", "fail": "✗", "error": "✗", "pending": "·", "not run": "·"}
+GLYPHS = {"pass": "✓", "warn": "!", "fail": "✗", "error": "✗", "pending": "·", "not run": "·", "n/a": "–"}
 
 
 class CheckRow(Vertical, can_focus=True):
@@ -87,9 +87,9 @@ class CheckRow(Vertical, can_focus=True):
             widget = self.query_one(selector, Static)
             widget.update(text)
             widget.set_class(not text, "-empty")
-        for css in ("-pass", "-warn", "-fail", "-error", "-running", "-overridden"):
+        for css in ("-pass", "-warn", "-fail", "-error", "-running", "-overridden", "-n-a", "-not-run"):
             self.remove_class(css)
-        self.add_class("-overridden" if self.overridden else f"-{self.status.replace(' ', '-')}")
+        self.add_class("-overridden" if self.overridden else f"-{self.status.replace(' ', '-').replace('/', '-')}")
 
 
 class ChecksPanel(VerticalScroll):
@@ -129,6 +129,13 @@ class ChecksPanel(VerticalScroll):
             if row is not None:
                 row.finish(str(entry.get("status", "")), str(entry.get("summary", "")),
                            str(entry.get("remedy", "")), overrides.get(check_id, ""))
+
+    def mark_not_applicable(self, checks: tuple[Check, ...]) -> None:
+        """Checks the decisions leave out: shown as n/a with the reason, never as a pass."""
+        for check in checks:
+            row = self.row(check.id)
+            if row is not None:
+                row.finish("n/a", check.not_applicable or "Does not apply to these decisions.", "")
 
     def first_attention(self) -> CheckRow | None:
         """The first row that needs the operator (failed, error or warning)."""

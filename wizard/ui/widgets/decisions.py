@@ -64,7 +64,7 @@ class DecisionsForm(VerticalScroll):
                 row.display = row.field.id in visible_ids
         status = self.query_one("#form-status", Static)
         count = len(errors)
-        status.update(f"{count} field{'s' if count != 1 else ''} need attention." if count else "")
+        status.update(f"{count} field{'s need' if count != 1 else ' needs'} attention." if count else "")
         self.set_class(bool(count), "-has-errors")
 
     def set_status(self, text: str) -> None:

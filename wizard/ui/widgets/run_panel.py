@@ -19,6 +19,20 @@ from wizard.ui.widgets.error_panel import ErrorPanel
 from wizard.ui.widgets.plain import Plain, PlainLabel
 
 
+def humanize(key: str) -> str:
+    """``backend_host`` -> ``Backend host``: outputs without a declared label still read as words."""
+    return key.replace("_", " ").replace("-", " ").capitalize()
+
+
+def format_value(value: Any) -> str:
+    """One line per output: nested records as ``name: value; …``, lists comma-separated."""
+    if isinstance(value, Mapping):
+        return "; ".join(f"{humanize(str(k)).lower()}: {format_value(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(format_value(v) for v in value)
+    return str(value)
+
+
 class RunPanel(VerticalScroll):
     """The Run tab of a step."""
 
@@ -42,7 +56,7 @@ class RunPanel(VerticalScroll):
         yield PlainLabel("", id="run-elapsed")
         if isinstance(action, ArmDeployment):
             table: DataTable[str] = DataTable(id="run-resources", cursor_type="row", zebra_stripes=True)
-            table.add_columns("State", "Time", "Name", "Type")
+            table.add_columns("State", "Azure time", "Name", "Type")  # as ARM reports it (compressed in rehearsal)
             yield table
         yield Plain("", id="run-log")
         error = ErrorPanel(id="run-error")
@@ -97,7 +111,7 @@ class RunPanel(VerticalScroll):
         table = self.query_one("#run-outputs", DataTable)
         table.clear()
         for key, value in outputs.items():
-            table.add_row(labels.get(key, key), str(value))
+            table.add_row(labels.get(key) or humanize(key), format_value(value))
         bar = self.query_one("#run-progress", ProgressBar)
         if bar.display:
             bar.update(total=100, progress=100)

@@ -13,14 +13,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
 
-from wizard.azure.errors import AzureFailure
-from wizard.engine.arm import AzureCallFailed
-from wizard.engine.contract import CheckResult, Preview, StepDefinition
-from wizard.engine.runner import StepBlocked
+from wizard.engine.contract import StepDefinition
 from wizard.session.state import StepStatus
-from wizard.ui.gate import Detached, EngineGate
+from wizard.ui.gate import EngineGate
 from wizard.ui.widgets.dom_ids import dom_id
 from wizard.ui.widgets.plain import Plain
 from wizard.ui.messages import (ActionTick, CheckBegan, CheckDone, DeployTick, EngineNotice, PreviewShown, StepEnded,
@@ -32,12 +28,14 @@ from wizard.ui.widgets.error_panel import ErrorPanel, failure_from_record
 from wizard.ui.widgets.lesson import LessonView
 from wizard.ui.widgets.preview_panel import PreviewPanel
 from wizard.ui.widgets.run_panel import RunPanel
+from wizard.ui.widgets.step_keys import ViewFacts, allowed
+from wizard.ui.widgets.step_results import StepResults
 from wizard.ui.widgets.step_workers import StepWorkers
 
 TABS = ("lesson", "decisions", "checks", "preview", "run")
 
 
-class StepView(StepWorkers, Vertical):
+class StepView(StepWorkers, StepResults, Vertical):
     """The right-hand pane for one built step."""
 
     def __init__(self, workspace: Any, step: StepDefinition, number: int, gate: EngineGate) -> None:
@@ -50,6 +48,8 @@ class StepView(StepWorkers, Vertical):
         self.preview_ready = False
         self.form: DecisionsForm | None = None
         self.decided = False
+        self._ready = False  # composed and mounted: the panels exist
+        self._shown_running = False
         self._on_ready: list[Callable[[], None]] = []
 
     # -- layout --------------------------------------------------------------------------
@@ -79,6 +79,7 @@ class StepView(StepWorkers, Vertical):
         return "decisions" if state.answers else "lesson"
 
     def on_mount(self) -> None:
+        self._ready = True  # Textual sets is_mounted only after this handler returns
         if self.step.action is None:
             self.query_one(TabbedContent).hide_tab("preview")
         state = self.workspace.session.step(self.step.id)
@@ -92,7 +93,7 @@ class StepView(StepWorkers, Vertical):
     def when_ready(self, action: Callable[[], None]) -> None:
         """Run ``action`` now, or once the view is composed and mounted (a view mounted a
         moment ago has no panels yet; the re-attach offer can be answered that fast)."""
-        if self.is_mounted:
+        if self._ready:
             action()
         else:
             self._on_ready.append(action)
@@ -105,7 +106,7 @@ class StepView(StepWorkers, Vertical):
     def refresh_from_state(self) -> None:
         """Redraw everything that depends on the stored session state. A view still being
         composed (mounted a moment ago, navigator moving fast) redraws itself in on_mount."""
-        if not self.is_mounted:
+        if not self._ready:
             return
         state = self.workspace.session.step(self.step.id)
         status = self.status
@@ -117,7 +118,10 @@ class StepView(StepWorkers, Vertical):
                       if status == StepStatus.WAITING else "")
         banner.display = status == StepStatus.WAITING
         if not self.busy:
-            self.query_one(ChecksPanel).restore(state.checks, state.overrides)
+            checks = self.query_one(ChecksPanel)
+            checks.restore(state.checks, state.overrides)
+            if state.answers:
+                checks.mark_not_applicable(self._runner_view().not_applicable_checks())
             if state.preview and not self.preview_ready:
                 self.query_one(PreviewPanel).show_stale(state.preview.get("counts", {}))
         run = self.query_one(RunPanel)
@@ -126,6 +130,10 @@ class StepView(StepWorkers, Vertical):
         if status == StepStatus.FAILED and state.error and not self.busy:
             self.query_one(ErrorPanel).show(failure_from_record(state.error))
         self.screen.refresh_bindings()
+
+    def _runner_view(self) -> Any:
+        """A runner for reading this step's state on the UI thread (no engine calls)."""
+        return self.workspace.runner(self.step.id)
 
     def say(self, text: str) -> None:
         """The one-line status under the tabs: what just happened or what to do next."""
@@ -147,34 +155,19 @@ class StepView(StepWorkers, Vertical):
             return focused
         return next((row for row in self._rows() if ok(row)), None)
 
+    def facts(self) -> ViewFacts:
+        return ViewFacts(status=self.status, busy=bool(self.busy), has_action=self.step.action is not None,
+                         has_checks=bool(self.step.checks), decided=self.decided, form_loaded=self.form is not None,
+                         preview_ready=self.preview_ready,
+                         fixable_failure=self._target_row(("fail", "error"), fixable=True) is not None,
+                         open_warning=self._target_row(("warn",)) is not None)
+
     def can(self, action: str) -> bool:
-        status = self.status
-        if self.busy or status in (StepStatus.WAITING, StepStatus.NOT_BUILT):
-            return False
-        has_action = self.step.action is not None
-        if action == "save":
-            return self.form is not None and status != StepStatus.RUNNING
-        if action == "checks":
-            return self.decided and bool(self.step.checks) and status not in (StepStatus.RUNNING, StepStatus.DONE)
-        if action == "fix":
-            return self._target_row(("fail", "error"), fixable=True) is not None and status != StepStatus.DONE
-        if action == "override":
-            return self._target_row(("warn",)) is not None and status != StepStatus.DONE
-        if action == "preview":
-            ready = status in (StepStatus.CHECKED, StepStatus.PREVIEWED) or (
-                self.decided and not self.step.checks and status == StepStatus.READY)
-            return has_action and ready
-        if action == "approve":
-            return has_action and self.preview_ready and status == StepStatus.PREVIEWED
-        if action == "complete":
-            return not has_action and self.decided and (status == StepStatus.CHECKED or (
-                not self.step.checks and status == StepStatus.READY))
-        if action == "retry":
-            return status == StepStatus.FAILED
-        return False
+        return allowed(action, self.facts())
 
     def _start(self, operation: str, text: str) -> None:
         self.busy = operation
+        self._shown_running = False
         self.say(text)
         self.screen.refresh_bindings()
 
@@ -191,6 +184,7 @@ class StepView(StepWorkers, Vertical):
         self._start("checks", "Running preflight checks…")
         for row in self._rows():
             row.finish("not run", "", "")
+        self.query_one(ChecksPanel).mark_not_applicable(self._runner_view().not_applicable_checks())
         self.run_checks()
 
     def do_fix(self) -> None:
@@ -263,6 +257,10 @@ class StepView(StepWorkers, Vertical):
     def on_deploy_tick(self, message: DeployTick) -> None:
         message.stop()
         self.query_one(RunPanel).show_snapshot(message.snapshot)
+        if self.status == StepStatus.RUNNING and not self._shown_running:
+            self._shown_running = True  # the engine stored "running": header and navigator say so now
+            self.refresh_from_state()
+            self.post_message(StepStatusChanged(self.step.id))
 
     def on_action_tick(self, message: ActionTick) -> None:
         message.stop()
@@ -308,112 +306,3 @@ class StepView(StepWorkers, Vertical):
     def _on_tab(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
         self.screen.refresh_bindings()
-
-    # -- worker results ------------------------------------------------------------------
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if event.state == WorkerState.SUCCESS:
-            self._succeeded(worker.name, worker.result)
-        elif event.state == WorkerState.ERROR:
-            self._failed(worker.name, worker.error)
-        elif event.state == WorkerState.CANCELLED and worker.name != "validate":
-            self.busy = ""
-        else:
-            return
-        if worker.name not in ("validate", "load"):
-            self.busy = ""
-            self.refresh_from_state()
-            self.post_message(StepStatusChanged(self.step.id))
-
-    def _succeeded(self, name: str, result: Any) -> None:
-        if name == "load":
-            self._mount_form(*result)
-        elif name == "validate" and self.form is not None:
-            errors, shown = result
-            self.form.show_errors(errors, shown)
-        elif name == "save":
-            self._saved(result)
-        elif name in ("checks", "fix"):
-            self._checked(result if isinstance(result, list) else None)
-        elif name == "override":
-            self.say("Override recorded in the audit log with your justification.")
-        elif name == "preview":
-            self._previewed(result)
-        elif name in ("deploy", "complete"):
-            self.preview_ready = False
-            self.say("Step done. Pick the next step in the navigator (↑/↓, Enter).")
-
-    def _mount_form(self, values: dict[str, Any], defaults: dict[str, Any], choices: dict[str, Any]) -> None:
-        pane = self.query_one("#decisions", TabPane)
-        pane.query(".form-loading").remove()
-        self.form = DecisionsForm(self.step, values, defaults, choices)
-        pane.mount(self.form)
-        self.screen.refresh_bindings()
-
-    def _saved(self, errors: dict[str, str]) -> None:
-        assert self.form is not None
-        self.form.show_errors(errors)
-        if errors:
-            self.say("Nothing was saved: fix the fields marked ✗.")
-            self.show_tab("decisions")
-            return
-        self.decided = True
-        self.preview_ready = False
-        self.form.set_status("Decisions recorded in the audit log.")
-        if self.step.checks:
-            self.call_after_refresh(self.do_checks)
-        else:
-            self.say("Decisions recorded. " + ("Press p to preview." if self.step.action else "Press x to complete."))
-
-    def _checked(self, results: list[CheckResult] | None) -> None:
-        rows = self._rows()
-        counts = {s: sum(1 for r in rows if r.status == s) for s in ("pass", "warn", "fail", "error")}
-        summary = (f"{counts['pass']} passed, {counts['warn']} warning(s), "
-                   f"{counts['fail'] + counts['error']} failed")
-        runner_blocking = self.workspace.runner(self.step.id).blocking()
-        if not runner_blocking:
-            next_key = "p to preview" if self.step.action else "x to complete the step"
-            self.say(f"Checks: {summary}. Press {next_key}.")
-        else:
-            hints = []
-            if counts["fail"] or counts["error"]:
-                hints.append("fix failures (f where offered, or follow the remedy) and press c to re-run")
-            if counts["warn"]:
-                hints.append("override a warning with o")
-            self.say(f"Checks: {summary}. " + "; ".join(hints).capitalize() + ".")
-        panel = self.query_one(ChecksPanel)
-        panel.summary_line(f"Checks: {summary}.")
-        attention = panel.first_attention()
-        if attention is not None:
-            attention.focus()
-        if results is None:
-            self.say(f"Fix applied and the check re-run. {summary}.")
-
-    def _previewed(self, preview: Preview) -> None:
-        self.preview_ready = True
-        self.query_one(PreviewPanel).show(preview)
-        self.show_tab("preview")
-        self.say("Review the preview, then press a to approve and run (or change decisions and save).")
-
-    def _failed(self, name: str, error: BaseException | None) -> None:
-        if isinstance(error, Detached):
-            return
-        if name == "validate":
-            return
-        if isinstance(error, StepBlocked):
-            self.say(str(error))
-            self.app.notify(str(error), title="Not yet", severity="warning")
-            return
-        if isinstance(error, AzureCallFailed):
-            failure: AzureFailure = error.failure
-            if name in ("deploy", "complete"):
-                self.query_one(ErrorPanel).show(failure)
-                self.show_tab("run")
-            self.say(f"Azure said {failure.code}: {failure.message}")
-            self.app.notify(f"{failure.code}: {failure.message}\n{failure.remedy}", title="Azure call failed",
-                            severity="error", timeout=10)
-            return
-        text = f"{type(error).__name__}: {error}" if error else "unknown error"
-        self.say(f"Something went wrong: {text}")
-        self.app.notify(f"{text}\nThe session is saved; you can retry or resume later.",
-                        title="Unexpected problem", severity="error", timeout=10)

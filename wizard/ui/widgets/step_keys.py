@@ -1,0 +1,53 @@
+"""Which step actions apply right now: the rules behind the footer keys.
+
+Kept as data over a snapshot of the view (``ViewFacts``) so the rules can be read in one
+place and tested without a terminal. The footer, the command palette and the key handlers
+all ask ``allowed``; an action the rules refuse is neither shown nor run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from wizard.session.state import StepStatus as S
+
+
+@dataclass(frozen=True)
+class ViewFacts:
+    """What the rules need to know about one step view at one moment."""
+
+    status: str
+    busy: bool = False  # an engine call for this step is running
+    has_action: bool = True  # the step deploys or writes something (else it is completed with x)
+    has_checks: bool = True
+    decided: bool = False  # decisions saved (or the step asks for none)
+    form_loaded: bool = True
+    preview_ready: bool = False  # a what-if preview is on screen for the current decisions
+    fixable_failure: bool = False  # a failed check offers a one-key fix
+    open_warning: bool = False  # a warning not yet overridden
+
+
+def _ready_to_act(f: ViewFacts) -> bool:
+    """Decisions saved, and checks passed (or the step has none)."""
+    return f.decided and (f.status == S.CHECKED or (not f.has_checks and f.status == S.READY))
+
+
+RULES: dict[str, Callable[[ViewFacts], bool]] = {
+    "save": lambda f: f.form_loaded and f.status not in (S.RUNNING, S.DONE),  # a done step's decisions are final
+    "checks": lambda f: f.decided and f.has_checks and f.status not in (S.RUNNING, S.DONE),
+    "fix": lambda f: f.fixable_failure and f.status != S.DONE,
+    "override": lambda f: f.open_warning and f.status != S.DONE,
+    "preview": lambda f: f.has_action and (f.status == S.PREVIEWED or _ready_to_act(f)),
+    "approve": lambda f: f.has_action and f.preview_ready and f.status == S.PREVIEWED,
+    "complete": lambda f: not f.has_action and _ready_to_act(f),
+    "retry": lambda f: f.status == S.FAILED,
+}
+
+
+def allowed(action: str, facts: ViewFacts) -> bool:
+    """True when ``action`` makes sense now. Nothing applies while the step is busy, waits
+    on an earlier step or is not built; unknown actions never apply."""
+    if facts.busy or facts.status in (S.WAITING, S.NOT_BUILT):
+        return False
+    rule = RULES.get(action)
+    return rule is not None and rule(facts)
