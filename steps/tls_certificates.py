@@ -74,7 +74,7 @@ def _brought(answers: Mapping[str, Any]) -> bool:
 BRING_YOUR_OWN = dict(applies_when=_brought, not_applicable="Checks a certificate you bring; the generated one "
                       "is checked after it is written (Run tab).")
 PFX_ONLY = dict(applies_when=_is("pfx"), not_applicable="Checks a PFX you bring; the PFX the wizard exports is "
-                "built to fit (at most 16 KB, AES-256 encryption).")
+                "built to fit (at most 16 KB, the 3DES encryption every App Gateway upload accepts).")
 
 
 def _check_domain(ctx: StepContext) -> Finding:

@@ -170,6 +170,9 @@ async def test_palette_offers_only_what_applies_and_opens_the_viewers(home: Path
         offered = {title for title, _, _ in provider._available()}
         assert "Audit log" in offered and "REST journal" in offered and "New rehearsal session" not in offered
 
+        system = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Quit" not in system and "Keys" in system  # Quit is ours: it asks while a deployment runs
+
         await _palette(pilot, "audit log")
         assert isinstance(app.screen, AuditScreen)
         await press(pilot, "escape")

@@ -135,6 +135,13 @@ class WizardApp(App[int]):
                  "SessionCorrupt": "Session unreadable", "SessionLocked": "Session in use"}.get(name, "Could not open")
         self.push_screen(MessageDialog(title, str(error) or name))
 
+    def get_system_commands(self, screen: Any) -> Any:
+        """Textual's own palette entries, minus its Quit: ours asks first while a deployment
+        runs and closes the session cleanly."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Quit":
+                yield command
+
     # -- viewers -------------------------------------------------------------------------
     def action_audit_log(self) -> None:
         from wizard.ui.screens.audit_view import AuditScreen

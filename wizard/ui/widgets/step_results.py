@@ -107,6 +107,9 @@ class StepResults:
         warnings = counts["warn"]
         summary = (f"{counts['pass']} passed, {warnings} warning{'s' if warnings != 1 else ''}, "
                    f"{counts['fail'] + counts['error']} failed")
+        left_out = sum(1 for r in rows if r.status == "n/a")
+        if left_out:
+            summary += f", {left_out} not applicable"
         runner_blocking = self.workspace.runner(self.step.id).blocking()
         if not runner_blocking:
             next_key = "p to preview" if self.step.action else "x to complete the step"

@@ -144,6 +144,8 @@ class StepView(StepWorkers, StepResults, Vertical):
 
     # -- what keys apply now -------------------------------------------------------------
     def _rows(self) -> list[CheckRow]:
+        if not self._ready:  # the footer asks which keys apply before the panels exist
+            return []
         return self.query_one(ChecksPanel).rows()
 
     def _target_row(self, wanted: tuple[str, ...], fixable: bool = False) -> CheckRow | None:
