@@ -1,6 +1,11 @@
-"""Is the chosen Azure Firewall tier offered in the region? ARM's preflight validation is
-the authority: we ask it to validate a firewall policy of that tier (nothing is created),
-at subscription scope so the hub's resource group need not exist yet."""
+"""Is the chosen Azure Firewall tier offered in the region?
+
+ARM's preflight is the authority, but only for a scope that exists: a nested deployment into
+a resource group the same template creates is short-circuited (skipped from validation), so
+a probe built that way passes live even where the tier is not offered. We therefore validate
+a firewall policy of that tier (nothing is created) against a resource group that exists:
+the hub's own if a previous run made it, otherwise any group in the subscription (a resource
+may live in another region than its group). With no group at all we cannot ask, and say so."""
 
 from __future__ import annotations
 
@@ -8,39 +13,47 @@ from typing import Any
 
 from wizard.engine.contract import CheckStatus, Finding, StepContext
 
-_SUB_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
 _RG_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+PROBE_NAME = "aksw-tier-probe"
+NETWORK_API = "2024-05-01"
 
 
-def probe_template(resource_group: str, region: str, tier: str) -> dict[str, Any]:
-    return {
-        "$schema": _SUB_SCHEMA, "contentVersion": "1.0.0.0",
-        "resources": [
-            {"type": "Microsoft.Resources/resourceGroups", "apiVersion": "2022-09-01", "name": resource_group,
-             "location": region},
-            {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "aksw-tier-probe",
-             "resourceGroup": resource_group,
-             "dependsOn": [f"[subscriptionResourceId('Microsoft.Resources/resourceGroups', '{resource_group}')]"],
-             "properties": {"mode": "Incremental", "template": {
-                 "$schema": _RG_SCHEMA, "contentVersion": "1.0.0.0",
-                 "resources": [{"type": "Microsoft.Network/firewallPolicies", "apiVersion": "2023-11-01",
-                                "name": "aksw-tier-probe", "location": region,
-                                "properties": {"sku": {"tier": tier}}}]}}},
-        ],
-    }
+def probe_template(region: str, tier: str) -> dict[str, Any]:
+    return {"$schema": _RG_SCHEMA, "contentVersion": "1.0.0.0",
+            "resources": [{"type": "Microsoft.Network/firewallPolicies", "apiVersion": NETWORK_API,
+                           "name": PROBE_NAME, "location": region, "properties": {"sku": {"tier": tier}}}]}
+
+
+def probe_group(ctx: StepContext, preferred: str) -> str | None:
+    """The group to validate against: the preferred one if it exists, else any other."""
+    assert ctx.azure is not None
+    groups = ctx.azure.resources().resource_groups
+    if groups.check_existence(preferred):
+        return preferred
+    for group in groups.list():
+        state = str(getattr(group, "properties", None) and group.properties.provisioning_state or "")
+        if state != "Deleting":
+            return str(group.name)
+    return None
 
 
 def check_firewall_tier(ctx: StepContext, resource_group: str, region: str, tier: str) -> Finding:
     from wizard.engine.arm import AzureCallFailed, _call
 
     assert ctx.azure is not None
-    deployments = ctx.azure.deployments().deployments
-    body = {"location": region, "properties": {"mode": "Incremental",
-                                                 "template": probe_template(resource_group, region, tier)}}
     evidence: dict[str, Any] = {"region": region, "tier": tier}
+    group = _call("firewall tier probe", probe_group, ctx, resource_group)
+    if group is None:
+        return Finding(CheckStatus.WARN, f"Cannot confirm that {tier} is offered in {region}: the subscription has no "
+                       "resource group for ARM to validate against, and nothing is created before you approve.",
+                       evidence, "Create any resource group in the subscription (for example `az group create -n "
+                       f"rg-preflight -l {region}`) and re-run the checks, or override this warning: ARM will then "
+                       "report an unavailable tier when the hub deployment starts.")
+    evidence["validated_against"] = group
+    body = {"properties": {"mode": "Incremental", "template": probe_template(region, tier)}}
     try:
-        poller = _call("firewall tier probe", deployments.begin_validate_at_subscription_scope,
-                       "aksw-tier-probe", body)
+        poller = _call("firewall tier probe", ctx.azure.deployments().deployments.begin_validate, group,
+                       PROBE_NAME, body)
         result = _call("firewall tier probe", poller.result).as_dict()
     except AzureCallFailed as exc:
         inner = exc.failure.innermost()
@@ -52,4 +65,5 @@ def check_firewall_tier(ctx: StepContext, resource_group: str, region: str, tier
         evidence.update(code=err.get("code"), message=err.get("message"))
         return Finding(CheckStatus.FAIL, f"ARM rejects a {tier} firewall in {region}: {err.get('message')}",
                        evidence, "Choose another firewall tier or region.")
-    return Finding(CheckStatus.PASS, f"ARM validation accepts Azure Firewall {tier} in {region}.", evidence)
+    return Finding(CheckStatus.PASS, f"ARM validation accepts Azure Firewall {tier} in {region} (validated in "
+                   f"resource group {group}; nothing was created).", evidence)

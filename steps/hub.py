@@ -8,8 +8,8 @@ from typing import Any, Callable, Mapping
 from checks import firewall_tier, naming, network, region
 from steps import hub_template
 from steps.prerequisites import region_error
-from wizard.engine.contract import (ArmDeployment, Check, Choice, Field, FieldKind, Finding, OutputSpec, StepContext,
-                                    StepDefinition)
+from wizard.engine.contract import (ArmDeployment, Check, Choice, Field, FieldKind, Finding, GroupTemplate, OutputSpec,
+                                    StepContext, StepDefinition)
 
 # Address ranges later steps will use (reference spoke and cluster defaults); the hub must
 # not overlap them, or peering and routing break.
@@ -79,7 +79,8 @@ def _check(fn: Callable[[Mapping[str, Any]], Finding]) -> Callable[[StepContext]
     return lambda ctx: fn(ctx.answers)
 
 
-def _outputs(arm_outputs: Mapping[str, Any], ctx: StepContext) -> dict[str, Any]:
+def _outputs(groups: Mapping[str, Mapping[str, Any]], ctx: StepContext) -> dict[str, Any]:
+    arm_outputs = groups.get("hub", {})
     return {"hub_vnet_id": arm_outputs.get("hubVnetId"), "firewall_private_ip": arm_outputs.get("firewallPrivateIp"),
             "log_analytics_id": arm_outputs.get("logAnalyticsWorkspaceId"),
             "bastion_id": arm_outputs.get("bastionHostId"), "resource_group": ctx.answers["resource_group"],
@@ -106,7 +107,10 @@ def _verify_resources(ctx: StepContext) -> Finding:
     states = {}
     for key in ("hub_vnet_id", "bastion_id", "log_analytics_id"):
         rid = out.get(key)
-        body = ctx.azure.resources().resources.get_by_id(rid, api_version="2023-11-01").as_dict()
+        # Each type with an api-version it publishes (assets/azure/api-versions.json); the
+        # workspace has no 2023-11-01, which real ARM refuses with NoRegisteredProviderFound.
+        version = hub_template.WORKSPACE_API if "operationalinsights" in rid.lower() else hub_template.NET_API
+        body = ctx.azure.resources().resources.get_by_id(rid, api_version=version).as_dict()
         states[rid.rsplit("/", 1)[-1]] = (body.get("properties") or {}).get("provisioningState", "Unknown")
     bad = {k: v for k, v in states.items() if v != "Succeeded"}
     if bad:
@@ -147,7 +151,8 @@ HUB = StepDefinition(
               "instance; the reference uses 3 so a busy cluster does not exhaust SNAT.", default=3,
               kind=FieldKind.INT, validators=(_ip_count,)),
         Field("dns_proxy", "DNS proxy", "Lets network rules use FQDNs and gives spokes one DNS resolver to log. "
-              "(Not available on Basic.)", default=True, kind=FieldKind.BOOL),
+              "Basic has no DNS proxy, so this is asked only for Standard and Premium.", default=True,
+              kind=FieldKind.BOOL, visible_when=lambda a: not _basic(a)),
         Field("threat_intel_mode", "Threat intelligence", "Deny blocks traffic to and from known-malicious "
               "addresses.", default="Deny", kind=FieldKind.CHOICE, choices=THREAT_MODES),
         Field("bastion_sku", "Bastion SKU", "Bastion is the only way into the private network; Standard allows "
@@ -190,10 +195,14 @@ HUB = StepDefinition(
     ),
     action=ArmDeployment(
         deployment_base_name="hub-default",
-        resource_group=lambda ctx: str(ctx.answers["resource_group"]),
         location=lambda ctx: str(ctx.answers["location"]),
-        template=lambda ctx: hub_template.build(ctx.answers),
-        parameters=lambda ctx: hub_template.parameters(ctx.answers),
+        groups=(GroupTemplate(
+            key="hub",
+            resource_group=lambda ctx: str(ctx.answers["resource_group"]),
+            location=lambda ctx: str(ctx.answers["location"]),
+            template=lambda ctx: hub_template.build(ctx.answers),
+            parameters=lambda ctx: hub_template.parameters(ctx.answers),
+        ),),
         outputs=_outputs,
     ),
     verify=(

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
-NET_API = "2023-11-01"
+NET_API = "2023-11-01"  # Microsoft.Network (published; see assets/azure/api-versions.json)
+WORKSPACE_API = "2023-09-01"  # Microsoft.OperationalInsights/workspaces has no 2023-11-01
 ZONES = ["1", "2", "3"]
 
 
@@ -37,7 +38,7 @@ def parameters(answers: Mapping[str, Any]) -> dict[str, Any]:
         "firewallName": answers["firewall_name"],
         "firewallPolicyName": answers["firewall_policy_name"],
         "firewallTier": answers["firewall_tier"],
-        "dnsProxy": bool(answers["dns_proxy"]) and not basic,
+        "dnsProxy": bool(answers.get("dns_proxy", False)) and not basic,
         "threatIntelMode": answers["threat_intel_mode"],
         "bastionName": answers["bastion_name"],
         "bastionSku": answers["bastion_sku"],
@@ -143,7 +144,7 @@ def build(answers: Mapping[str, Any]) -> dict[str, Any]:
                         f"parameters('firewallPolicyName'), '{app_rcg}')]"]
     firewall_depends += [f"[resourceId('Microsoft.Network/publicIPAddresses', '{n}')]" for n in pip_names]
     resources: list[dict[str, Any]] = [
-        {"type": "Microsoft.OperationalInsights/workspaces", "apiVersion": "2023-09-01",
+        {"type": "Microsoft.OperationalInsights/workspaces", "apiVersion": WORKSPACE_API,
          "name": _p("logAnalyticsName"), "location": _p("location"),
          "properties": {"sku": {"name": "PerGB2018"}, "retentionInDays": _p("logRetentionDays"),
                         "features": {"disableLocalAuth": True}}},

@@ -24,8 +24,20 @@ def _default_subscription(ctx: StepContext) -> str:
 
 
 def region_error(value: str, ctx: StepContext) -> str | None:
+    """Shape first (no Azure needed), then the subscription's own list of regions, so an
+    unknown region is named at the field instead of failing a check later."""
     if not _REGION.match(value):
         return "Use the short region name: lowercase letters and digits, e.g. eastus2 (not 'East US 2')."
+    if ctx.azure is None:
+        return None
+    try:
+        offered = ctx.azure.region_names()
+    except Exception:  # noqa: BLE001 - unreadable now: the region checks report it with Azure's error
+        return None
+    if offered and value not in offered:
+        near = sorted(offered, key=lambda r: (not r.startswith(value[:4]), r))[:6]
+        return (f"'{value}' is not a region of this subscription. Choose one it offers, e.g. "
+                f"{', '.join(near)}.")
     return None
 
 

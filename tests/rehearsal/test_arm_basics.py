@@ -15,7 +15,7 @@ def test_resource_group_create_get_exists(backend_ctx):
     assert rgs.get("RG-HUB").name == "rg-hub"  # ARM names are case-insensitive
     assert rgs.check_existence("rg-hub") is True
     assert rgs.check_existence("rg-missing") is False
-    assert [g.name for g in rgs.list()] == ["rg-hub"]
+    assert [g.name for g in rgs.list()] == ["NetworkWatcherRG", "rg-hub"]  # the scenario has one already
 
 
 def test_subscriptions_and_locations(backend_ctx):

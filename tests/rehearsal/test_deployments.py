@@ -140,7 +140,9 @@ def test_validate_template_errors(backend_ctx):
 
 
 def test_subscription_scope_nested_deployment(start_backend):
+    """A nested deployment into a group that already exists is preflighted like any other."""
     _, ctx = start_backend()
+    ctx.resources().resource_groups.create_or_update("rg-spoke", {"location": "eastus2"})
     dm = ctx.deployments().deployments
     bad = _validate_error(lambda: dm.begin_validate_at_subscription_scope(
         "s1", _deployment(sub_scope_template(), {"rgName": "rg-spoke", "zones": ["4"]}, "eastus2")).result())
@@ -152,6 +154,8 @@ def test_subscription_scope_nested_deployment(start_backend):
     assert ctx.resources().resource_groups.check_existence("rg-spoke") is True
     inner = dm.get("rg-spoke", "inner")
     assert inner.properties.outputs["ip"]["value"].startswith("203.0.113.")
+    assert any(r.id.endswith("/publicIPAddresses/pip-spoke") for r in done.properties.output_resources)
+    assert any(r.id.endswith("/resourceGroups/rg-spoke") for r in done.properties.output_resources)
 
 
 def test_persistence_resumes_running_deployment(tmp_path):

@@ -26,6 +26,10 @@ CHECK_NOT_APPLICABLE = "check.not_applicable"
 CHECK_OVERRIDDEN = "check.overridden"
 """The operator chose to continue despite a failing or warning check, with their reason."""
 
+CHECK_ACCEPTED = "check.accepted"
+"""A verification warning did not fail the step because it only repeats preflight warnings the
+operator overrode before approving (the overridden checks and their justifications)."""
+
 REMEDY_APPLIED = "remedy.applied"
 """A one-key remedy changed something in Azure (e.g. registered a resource provider)."""
 
@@ -74,6 +78,7 @@ KINDS: tuple[str, ...] = (
     CHECK_RESULT,
     CHECK_NOT_APPLICABLE,
     CHECK_OVERRIDDEN,
+    CHECK_ACCEPTED,
     REMEDY_APPLIED,
     PREVIEW_SHOWN,
     PREVIEW_APPROVED,

@@ -56,6 +56,7 @@ class AzureContext:
     tenant_id: str
     subscription_name: str = ""
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: "threading.RLock" = field(default_factory=threading.RLock, repr=False)
 
     # -- client factory -------------------------------------------------------------------
@@ -136,6 +137,18 @@ class AzureContext:
             from wizard.azure.graph import GraphClient
             return GraphClient(self.credential, self.endpoints)
         return self._cached("graph", build)
+
+    def region_names(self) -> tuple[str, ...]:
+        """The subscription's physical regions (short names), read once per subscription:
+        field validators ask on every submission and the list does not change meanwhile."""
+        key = f"regions:{self.subscription_id}"
+        with self._lock:
+            if key not in self._memo:
+                listed = self.subscriptions().subscriptions.list_locations(self.subscription_id)
+                self._memo[key] = tuple(str(loc.name) for loc in listed
+                                        if str(getattr(getattr(loc, "metadata", None), "region_type", "Physical")
+                                               or "Physical") == "Physical")
+            return tuple(self._memo[key])
 
     # -- identity ---------------------------------------------------------------------------
     def actor(self) -> Actor:

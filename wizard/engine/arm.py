@@ -38,34 +38,41 @@ def _call(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise AzureCallFailed(from_exception(exc, what)) from exc
 
 
-def _body(template: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
-    return {"properties": {"mode": "Incremental", "template": template,
+def _body(location: str, template: Mapping[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
+    return {"location": location,
+            "properties": {"mode": "Incremental", "template": template,
                            "parameters": {k: {"value": v} for k, v in parameters.items()}}}
 
 
-def ensure_resource_group(azure: AzureContext, name: str, location: str, tags: Mapping[str, str]) -> bool:
-    """Create the group if missing. Returns True when it was created now."""
-    rg_client = azure.resources().resource_groups
-    exists = _call(name, rg_client.check_existence, name)
-    if not exists:
-        _call(name, rg_client.create_or_update, name, {"location": location, "tags": dict(tags)})
-    return not exists
+@dataclass(frozen=True)
+class Validated:
+    """What preflight said beyond pass/fail: its diagnostics (e.g. nested deployments it
+    skipped because their resource group does not exist yet) and its correlation id."""
+
+    diagnostics: tuple[str, ...]
+    correlation_id: str
 
 
-def validate(azure: AzureContext, rg: str, name: str, template: Mapping[str, Any],
-             parameters: Mapping[str, Any]) -> None:
-    poller = _call(name, azure.deployments().deployments.begin_validate, rg, name, _body(template, parameters))
+def validate(azure: AzureContext, location: str, name: str, template: Mapping[str, Any],
+             parameters: Mapping[str, Any]) -> Validated:
+    deployments = azure.deployments().deployments
+    poller = _call(name, deployments.begin_validate_at_subscription_scope, name, _body(location, template, parameters))
     result = _call(name, poller.result).as_dict()
-    error = result.get("error") or (result.get("properties") or {}).get("error")
+    props = result.get("properties") or {}
+    error = result.get("error") or props.get("error")
     if error:
-        raise AzureCallFailed(from_error_body({"error": error}, name))
+        raise AzureCallFailed(from_error_body({"error": error}, name,
+                                              correlation_id=str(props.get("correlationId", ""))))
+    notes = tuple(f"{d.get('code')}: {d.get('message')}" for d in props.get("diagnostics") or [])
+    return Validated(notes, str(props.get("correlationId", "")))
 
 
-def what_if(azure: AzureContext, rg: str, name: str, template: Mapping[str, Any],
+def what_if(azure: AzureContext, location: str, name: str, template: Mapping[str, Any],
             parameters: Mapping[str, Any]) -> tuple[PlannedChange, ...]:
-    poller = _call(name, azure.deployments().deployments.begin_what_if, rg, name, _body(template, parameters))
+    deployments = azure.deployments().deployments
+    poller = _call(name, deployments.begin_what_if_at_subscription_scope, name, _body(location, template, parameters))
     result = _call(name, poller.result).as_dict()
-    if result.get("error"):
+    if result.get("error"):  # ARM answers 200 with status Failed: the template, not the call, failed
         raise AzureCallFailed(from_error_body({"error": result["error"]}, name))
     changes = (result.get("properties") or {}).get("changes") or result.get("changes") or []
     return tuple(_planned(change) for change in changes)
@@ -83,22 +90,28 @@ def _flatten_deltas(deltas: list[Mapping[str, Any]], prefix: str = "") -> list[P
     return out
 
 
+def resource_type_of(rid: str) -> str:
+    """``/subscriptions/s/resourceGroups/g/providers/A.B/x/n/y/m`` -> ``A.B/x/y``."""
+    if "/providers/" not in rid:
+        return "Microsoft.Resources/resourceGroups" if "/resourcegroups/" in rid.lower() else ""
+    parts = rid.rsplit("/providers/", 1)[1].split("/")
+    return "/".join([parts[0]] + [parts[i] for i in range(1, len(parts), 2)])
+
+
 def _planned(change: Mapping[str, Any]) -> PlannedChange:
     rid = str(change.get("resourceId", ""))
-    parts = rid.split("/providers/")[-1].split("/") if "/providers/" in rid else []
-    types = [parts[0]] + [parts[i] for i in range(1, len(parts), 2)] if parts else []
-    rtype = "/".join(types)
     return PlannedChange(change_type=str(change.get("changeType", "Unsupported")), resource_id=rid,
-                         resource_type=rtype, name=rid.rsplit("/", 1)[-1],
-                         deltas=tuple(_flatten_deltas(list(change.get("delta") or []))))
+                         resource_type=resource_type_of(rid), name=rid.rsplit("/", 1)[-1],
+                         deltas=tuple(_flatten_deltas(list(change.get("delta") or []))),
+                         reason=str(change.get("unsupportedReason") or ""))
 
 
-def submit(azure: AzureContext, rg: str, name: str, template: Mapping[str, Any],
+def submit(azure: AzureContext, location: str, name: str, template: Mapping[str, Any],
            parameters: Mapping[str, Any]) -> None:
     """Send the PUT only; progress is followed by ``status``/``operations`` so a restarted
     wizard follows the same deployment the same way (re-attach)."""
-    _call(name, azure.deployments().deployments.begin_create_or_update, rg, name,
-          _body(template, parameters), polling=False)
+    _call(name, azure.deployments().deployments.begin_create_or_update_at_subscription_scope, name,
+          _body(location, template, parameters), polling=False)
 
 
 @dataclass(frozen=True)
@@ -109,42 +122,61 @@ class DeploymentStatus:
     duration: str
     outputs: dict[str, Any]
     failure: AzureFailure | None
+    output_resources: tuple[str, ...] = ()
 
 
-def status(azure: AzureContext, rg: str, name: str) -> DeploymentStatus | None:
-    """The deployment as ARM sees it, or None when ARM has never heard of it."""
+def status(azure: AzureContext, name: str) -> DeploymentStatus | None:
+    """The subscription-scoped deployment as ARM sees it, or None when ARM never heard of it."""
     deployments = azure.deployments().deployments
-    if not _call(name, deployments.check_existence, rg, name):
+    if not _call(name, deployments.check_existence_at_subscription_scope, name):
         return None
-    body = _call(name, deployments.get, rg, name).as_dict()
+    body = _call(name, deployments.get_at_subscription_scope, name).as_dict()
     props = body.get("properties") or {}
     error = props.get("error")
     outputs = {k: (v or {}).get("value") for k, v in (props.get("outputs") or {}).items()}
+    correlation = str(props.get("correlationId", "") or "")
     return DeploymentStatus(
         state=str(props.get("provisioningState", "Unknown")), id=str(body.get("id", "")),
-        correlation_id=str(props.get("correlationId", "")), duration=str(props.get("duration", "")),
-        outputs=outputs,
-        failure=from_error_body({"error": error}, name, correlation_id=str(props.get("correlationId", "")))
-        if error else None,
+        correlation_id=correlation, duration=str(props.get("duration", "")), outputs=outputs,
+        failure=from_error_body({"error": error}, name, correlation_id=correlation) if error else None,
+        output_resources=tuple(str(r.get("id", "")) for r in props.get("outputResources") or []),
     )
 
 
-def operations(azure: AzureContext, rg: str, name: str) -> tuple[OperationState, ...]:
-    ops = _call(name, lambda: list(azure.deployments().deployment_operations.list(rg, name)))
+def operations(azure: AzureContext, name: str) -> tuple[OperationState, ...]:
+    """Every resource operation of the deployment, following nested deployments into their
+    resource groups (the resources of a Bicep module are operations of its deployment)."""
+    ops = azure.deployments().deployment_operations
+    top = _call(name, lambda: list(ops.list_at_subscription_scope(name)))
+    return tuple(sorted(_resource_ops(azure, top), key=lambda o: (o.resource_type, o.resource_name)))
+
+
+def _resource_ops(azure: AzureContext, listed: list[Any], depth: int = 0) -> list[OperationState]:
     out: list[OperationState] = []
-    for op in ops:
+    ops = azure.deployments().deployment_operations
+    for op in listed:
         props = op.as_dict().get("properties") or {}
         target = props.get("targetResource") or {}
         if not target:
             continue
+        rtype = str(target.get("resourceType", ""))
+        if rtype.lower() == "microsoft.resources/deployments" and depth < 5:
+            rid = str(target.get("id", ""))
+            group = rid.split("/resourceGroups/", 1)[1].split("/", 1)[0] if "/resourceGroups/" in rid else ""
+            nested = str(target.get("resourceName", "")).rsplit("/", 1)[-1]
+            inner = _call(nested, lambda: list(ops.list(group, nested))) if group else []
+            out.extend(_resource_ops(azure, inner, depth + 1))
+            continue
+        if rtype.lower() == "microsoft.resources/resourcegroups":
+            continue
         message = props.get("statusMessage") or {}
         error = message.get("error") if isinstance(message, Mapping) else None
         out.append(OperationState(
-            resource_type=str(target.get("resourceType", "")), resource_name=str(target.get("resourceName", "")),
+            resource_type=rtype, resource_name=str(target.get("resourceName", "")),
             state=str(props.get("provisioningState", "")), duration_s=_iso_duration(str(props.get("duration", ""))),
             error=_operation_error(error) if isinstance(error, Mapping) else "",
         ))
-    return tuple(sorted(out, key=lambda o: (o.resource_type, o.resource_name)))
+    return out
 
 
 def _operation_error(error: Mapping[str, Any]) -> str:

@@ -33,6 +33,9 @@ class Finding:
     summary: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
     remedy: str = ""
+    # For a verification check: the preflight checks whose warning this one repeats. When the
+    # operator overrode every one of them, the runner accepts this warning instead of failing.
+    concerns: tuple[str, ...] = ()
 
     @staticmethod
     def ok(summary: str, **evidence: Any) -> "Finding":
@@ -167,6 +170,7 @@ class PlannedChange:
     resource_type: str
     name: str
     deltas: tuple[PropertyDelta, ...] = ()
+    reason: str = ""  # why ARM cannot predict it (Unsupported)
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,7 @@ class Preview:
     template_sha256: str = ""
     parameters_sha256: str = ""
     notes: tuple[str, ...] = ()  # what the preview cannot see, stated plainly
+    correlation_id: str = ""  # of the what-if request, so a reviewer can find it in Azure's logs
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -184,17 +189,32 @@ class Preview:
 
 
 @dataclass(frozen=True)
-class ArmDeployment:
-    """A resource-group ARM deployment. The runner ensures the group, validates, runs
-    what-if, waits for approval, creates and follows the deployment operations."""
+class GroupTemplate:
+    """One resource group's share of a step's deployment: what a Bicep module is. The runner
+    composes the groups into one subscription-scoped template that creates each group and
+    deploys into it through a nested inline deployment, so validate and what-if see the
+    whole step and nothing is written before the operator approves."""
 
-    deployment_base_name: str  # e.g. "hub-default"; the runner appends the session's short id
+    key: str  # short, unique in the step; the nested deployment is named "<deployment>-<key>"
     resource_group: Callable[[StepContext], str]
     location: Callable[[StepContext], str]
-    template: Callable[[StepContext], dict[str, Any]]
+    template: Callable[[StepContext], dict[str, Any]]  # a resource-group-scope template
     parameters: Callable[[StepContext], dict[str, Any]]
-    outputs: Callable[[Mapping[str, Any], StepContext], dict[str, Any]]
-    tags: Callable[[StepContext], dict[str, str]] | None = None
+    depends_on: tuple[str, ...] = ()  # keys of groups whose deployment must finish first
+
+
+@dataclass(frozen=True)
+class ArmDeployment:
+    """A subscription-scoped ARM deployment across one or more resource groups. The runner
+    validates, runs what-if, waits for approval, creates and follows the deployment (and the
+    nested ones), and records every resource it made. ``outputs`` receives each group's
+    template outputs by group key."""
+
+    deployment_base_name: str  # e.g. "hub-default"; the runner appends the session's short id
+    location: Callable[[StepContext], str]  # where ARM keeps the deployment's metadata
+    groups: tuple[GroupTemplate, ...]
+    outputs: Callable[[Mapping[str, Mapping[str, Any]], StepContext], dict[str, Any]]
+    tags: Callable[[StepContext], dict[str, str]] | None = None  # added to every group the step creates
 
 
 class ProgressSink(Protocol):

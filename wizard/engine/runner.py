@@ -6,7 +6,6 @@ reports progress through an ``EventSink``. The TUI and the headless runner are t
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict
 from typing import Any, Mapping
 
@@ -14,18 +13,18 @@ from wizard.azure.context import AzureContext
 from wizard.azure.errors import AzureFailure, from_exception
 from wizard.engine import arm
 from wizard.engine.arm import AzureCallFailed
+from wizard.engine.arm_step import ArmStep
 from wizard.engine.checks_runner import run_all, run_one
 from wizard.engine.contract import (ArmDeployment, Check, CheckResult, CheckStatus, LocalAction, Preview,
                                     StepContext, StepDefinition)
-from wizard.engine.events import (ActionProgress, CheckFinished, CheckStarted, DeployProgress, DeploySnapshot,
-                                  EventSink, Notice, PreviewReady, StepFinished, discard)
+from wizard.engine.events import (ActionProgress, CheckFinished, CheckStarted, EventSink, Notice, PreviewReady,
+                                  StepFinished, discard)
 from wizard.engine.fields import default_of, validate, visible
 from wizard.session.secrets import fingerprint
-from wizard.session.state import DeploymentRecord, StepStatus
-from wizard.session.store import Session, utc_now
+from wizard.session.state import StepStatus
+from wizard.session.store import Session
 
 MIN_JUSTIFICATION = 10
-TERMINAL = ("Succeeded", "Failed", "Canceled")
 
 
 class StepBlocked(Exception):
@@ -227,52 +226,28 @@ class StepRunner:
             preview = Preview(tuple(action.describe(ctx)),
                               notes=("Nothing is sent to Azure in this step; files are written locally.",))
         elif isinstance(action, ArmDeployment):
-            preview = self._arm_preview(action, ctx)
+            preview = self.arm_step().preview(ctx)
         else:
             preview = Preview((), notes=("This step deploys nothing; approving records your decisions.",))
         self.state.preview = {"counts": preview.counts(), "template_sha256": preview.template_sha256,
-                              "parameters_sha256": preview.parameters_sha256}
+                              "parameters_sha256": preview.parameters_sha256,
+                              "changes": {c.resource_id.lower(): c.change_type for c in preview.changes}}
         self.state.approved = False
         if self.state.status not in (StepStatus.DONE, StepStatus.RUNNING):  # a re-preview keeps a finished step
             self.state.status = StepStatus.PREVIEWED
         self.session.record("preview.shown", self.step.id, {
             **self.state.preview, "changes": [
                 {"change": c.change_type, "resource": c.resource_id, "deltas": len(c.deltas)} for c in preview.changes],
-            "notes": list(preview.notes)})
+            "notes": list(preview.notes), "correlation_id": preview.correlation_id})
         self.sink(PreviewReady(self.step.id, preview))
         return preview
 
-    def _arm_inputs(self, action: ArmDeployment, ctx: StepContext) -> tuple[str, str, dict, dict, dict]:
-        rg = action.resource_group(ctx)
-        location = action.location(ctx)
-        template = action.template(ctx)
-        parameters = action.parameters(ctx)
-        tags = {"aks-wizard-session": self.session.id, "aks-wizard-step": self.step.id}
-        if action.tags:
-            tags.update(action.tags(ctx))
-        return rg, location, template, parameters, tags
+    def arm_step(self) -> ArmStep:
+        assert isinstance(self.step.action, ArmDeployment)
+        return ArmStep(self, self.step.action)
 
     def deployment_name(self) -> str:
-        assert isinstance(self.step.action, ArmDeployment)
-        return f"{self.step.action.deployment_base_name}-{self.session.short_id}"
-
-    def _arm_preview(self, action: ArmDeployment, ctx: StepContext) -> Preview:
-        assert self.azure is not None, "an ARM step needs an Azure session"
-        rg, location, template, parameters, tags = self._arm_inputs(action, ctx)
-        name = self.deployment_name()
-        created = arm.ensure_resource_group(self.azure, rg, location, tags)
-        self.session.record("resource_group.ensured", self.step.id,
-                            {"resource_group": rg, "location": location, "created": created})
-        self.sink(Notice(self.step.id, f"Validating {name} with ARM…"))
-        arm.validate(self.azure, rg, name, template, parameters)
-        self.sink(Notice(self.step.id, "Asking ARM what would change (what-if)…"))
-        changes = arm.what_if(self.azure, rg, name, template, parameters)
-        notes = ["What-if can report changes that will not happen (noise); it cannot see changes made "
-                 "outside ARM."]
-        if created:
-            notes.insert(0, f"The empty resource group {rg} was created in {location} so ARM can validate and "
-                            "preview against it (an empty group costs nothing).")
-        return Preview(changes, arm.sha256_json(template), arm.sha256_json(parameters), notes=tuple(notes))
+        return self.arm_step().name
 
     def approve(self) -> None:
         if self.state.preview is None:
@@ -301,7 +276,7 @@ class StepRunner:
                 outputs = action.run(ctx, lambda msg, frac=None: self.sink(ActionProgress(self.step.id, msg, frac)))
                 self.session.record("action.completed", self.step.id, {"outputs": outputs})
             elif isinstance(action, ArmDeployment):
-                outputs = self._arm_deploy(action, ctx)
+                outputs = self.arm_step().deploy(ctx)
             else:
                 outputs = self.step.collect_outputs(ctx) if self.step.collect_outputs else {}
         except AzureCallFailed as exc:
@@ -340,93 +315,25 @@ class StepRunner:
         for check in self.step.verify:
             result = run_one(check, ctx)
             self._record_check(result)
-            if result.status is not CheckStatus.PASS:
-                return AzureFailure("VerificationFailed", f"{check.title}: {result.finding.summary}",
-                                    remedy=result.finding.remedy)
+            if result.status is CheckStatus.PASS or self._accepted(result):
+                continue
+            return AzureFailure("VerificationFailed", f"{check.title}: {result.finding.summary}",
+                                remedy=result.finding.remedy)
         return None
 
-    def _arm_deploy(self, action: ArmDeployment, ctx: StepContext) -> dict[str, Any]:
-        assert self.azure is not None
-        rg, location, template, parameters, tags = self._arm_inputs(action, ctx)
-        name = self.deployment_name()
-        existing = arm.status(self.azure, rg, name)
-        dep = self.state.deployment
-        reattach = dep is not None and dep.name == name and dep.status in ("submitting", "running") \
-            and existing is not None
-        if reattach:
-            self.session.record("deployment.reattached", self.step.id, {
-                "deployment": name, "resource_group": rg, "arm_state": existing.state, "id": existing.id,
-                "correlation_id": existing.correlation_id})
-            self.sink(Notice(self.step.id, f"Re-attached to {name} ({existing.state}); not submitted again."))
-        else:
-            if existing is not None and existing.state not in TERMINAL:
-                raise AzureCallFailed(AzureFailure("DeploymentActive", f"Deployment {name} is already running.",
-                                                   name, "Wait for it to finish; the wizard re-attaches on resume."))
-            created = arm.ensure_resource_group(self.azure, rg, location, tags)
-            self.session.record("resource_group.ensured", self.step.id,  # may (re)create it: audited like preview
-                                {"resource_group": rg, "location": location, "created": created})
-            self.state.deployment = DeploymentRecord(name=name, resource_group=rg, status="submitting",
-                                                     started_at=utc_now())
-            self.state.status = StepStatus.RUNNING
-            self.session.save()  # persisted BEFORE the PUT: a crash now resumes by asking ARM
-            arm.submit(self.azure, rg, name, template, parameters)
-            current = arm.status(self.azure, rg, name)
-            self.state.deployment.status = "running"
-            self.state.deployment.id = current.id if current else ""
-            self.state.deployment.correlation_id = current.correlation_id if current else ""
-            self.session.record("deployment.started", self.step.id, {
-                "deployment": name, "resource_group": rg, "id": self.state.deployment.id,
-                "correlation_id": self.state.deployment.correlation_id,
-                "template_sha256": arm.sha256_json(template), "parameters_sha256": arm.sha256_json(parameters)})
-        self.state.status = StepStatus.RUNNING
-        self.session.save()
-        expected = _count_resources(template)
-        final = self._follow(rg, name, expected)
-        assert self.state.deployment is not None
-        if final.state != "Succeeded":
-            self.state.deployment.status = "failed"
-            failure = final.failure or AzureFailure(final.state, f"Deployment {name} ended {final.state}.", name)
-            failure = _with_failed_resource(failure, self._last_ops)
-            self.session.record("deployment.failed", self.step.id, {
-                "deployment": name, "id": final.id, "correlation_id": final.correlation_id,
-                "duration": final.duration, "error": failure.as_record()})
-            raise AzureCallFailed(failure)
-        self.state.deployment.status = "succeeded"
-        self.session.record("deployment.succeeded", self.step.id, {
-            "deployment": name, "id": final.id, "correlation_id": final.correlation_id, "duration": final.duration,
-            "resources": [f"{o.resource_type}/{o.resource_name}" for o in self._last_ops]})
-        return action.outputs(final.outputs, ctx)
-
-    _last_ops: tuple = ()
-
-    def _follow(self, rg: str, name: str, expected: int) -> arm.DeploymentStatus:
-        assert self.azure is not None
-        started = time.monotonic()
-        while True:
-            current = arm.status(self.azure, rg, name)
-            if current is None:
-                raise AzureCallFailed(AzureFailure("DeploymentNotFound", f"ARM has no deployment {name}.", name,
-                                                   "Re-run the step; the deployment will be submitted."))
-            self._last_ops = arm.operations(self.azure, rg, name)
-            self.sink(DeployProgress(self.step.id, DeploySnapshot(name, current.state, time.monotonic() - started,
-                                                                  self._last_ops, expected)))
-            if current.state in TERMINAL:
-                return current
-            time.sleep(self.poll_interval)
-
-
-def _count_resources(template: Mapping[str, Any]) -> int:
-    return sum(1 for r in template.get("resources", []) if isinstance(r, Mapping))
-
-
-def _with_failed_resource(failure: AzureFailure, ops: tuple) -> AzureFailure:
-    """Name the failing resource when ARM's top-level error does not."""
-    failed = [o for o in ops if o.state == "Failed"]
-    if failure.resource and "/" in failure.resource or not failed:
-        return failure
-    op = failed[0]
-    return AzureFailure(failure.code, failure.message, f"{op.resource_type}/{op.resource_name}", failure.remedy,
-                        failure.details, failure.status, failure.correlation_id)
+    def _accepted(self, result: CheckResult) -> bool:
+        """A verification warning that only repeats preflight warnings the operator already
+        overrode (with a written justification) does not fail the step: the operator
+        accepted exactly that risk before approving."""
+        concerns = result.finding.concerns
+        if result.status is not CheckStatus.WARN or not concerns:
+            return False
+        if not all(c in self.state.overrides for c in concerns):
+            return False
+        self.session.record("check.accepted", self.step.id, {
+            "check": result.check_id, "summary": result.finding.summary, "overridden": list(concerns),
+            "justifications": {c: self.state.overrides[c] for c in concerns}})
+        return True
 
 
 __all__ = ["StepRunner", "StepBlocked", "AzureCallFailed", "asdict"]

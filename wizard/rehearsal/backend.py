@@ -18,6 +18,7 @@ from wizard.rehearsal.model_store import SubscriptionModel
 from wizard.rehearsal.router import Router
 from wizard.rehearsal.scenario import Scenario, load_scenario
 from wizard.rehearsal.tls import ensure_tls_files
+from wizard.rehearsal.tokens import load_key
 from wizard.rehearsal.world import World
 
 JOURNAL_FILE = "rehearsal-journal.jsonl"
@@ -47,9 +48,11 @@ class RehearsalBackend:
         self.latency_s: float = 0.0
         self.journal = Journal(self.state_dir / JOURNAL_FILE)
         self._model = SubscriptionModel(self.state_dir)
+        self._model.seed(self.scenario.default_subscription_id, list(self.scenario.raw.get("resourceGroups", [])))
         self._world = World(self.scenario, self._model, self.faults, self.pace)
         self._server: HttpsServer | None = None
         self.ca_path: Path = self.state_dir / "rehearsal-ca.pem"
+        self.signing_key: bytes = load_key(self.state_dir)
 
     @property
     def base_url(self) -> str:
@@ -74,7 +77,7 @@ class RehearsalBackend:
     def credential(self) -> RehearsalCredential:
         user, tenant = self.scenario.user, self.scenario.tenant
         return RehearsalCredential(oid=user["oid"], upn=user["userPrincipalName"], name=user["displayName"],
-                                   tenant_id=tenant["id"])
+                                   tenant_id=tenant["id"], key=self.signing_key)
 
     def stop(self) -> None:
         if self._server is not None:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 from wizard.rehearsal.faults import Fault
 from wizard.rehearsal.http_types import ArmError, Request, Response
 from wizard.rehearsal.journal import Journal
+from wizard.rehearsal.request_gate import is_graph, new_id, refuse
 from wizard.rehearsal.router import Router
 from wizard.rehearsal.tls import TlsFiles
 from wizard.rehearsal.world import World
@@ -55,11 +56,13 @@ class _Handler(BaseHTTPRequestHandler):
         path = split.path
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         body = self._read_body()
+        headers = {k.lower(): v for k, v in self.headers.items()}
         latency = float(getattr(self.server.backend, "latency_s", 0.0) or 0.0)
         if latency > 0:
             time.sleep(latency)
         method = self.command.upper()
         world = self.server.world
+        ids = self._ids(path, headers)
         fired = world.faults.take(method, path, ("throttle", "status", "reset"))
         if any(f.kind == "reset" for f in fired):
             self._reset()
@@ -67,16 +70,26 @@ class _Handler(BaseHTTPRequestHandler):
             return
         response = self._fault_response(fired) if fired else None
         if response is None:
-            response = self._dispatch(method, path, query, body)
+            response = refuse(path, query, headers, self.server.backend.signing_key, world.scenario.tenant_id,
+                              ids["request"])
+        if response is None:
+            response = self._dispatch(Request(method, path, query, body, {}, world, headers, ids["correlation"]))
         self.server.journal.record(method, path, query, body, response.status, response.body)
-        self._send(method, response)
+        self._send(method, response, ids, is_graph(path))
 
-    def _dispatch(self, method: str, path: str, query: dict[str, str], body: Any) -> Response:
-        auth = self.headers.get("Authorization", "")
-        if not auth.startswith("Bearer ") or len(auth) <= len("Bearer "):
-            return ArmError(401, "AuthenticationFailed",
-                            "Authentication failed. The 'Authorization' header is missing.").response()
+    @staticmethod
+    def _ids(path: str, headers: dict[str, str]) -> dict[str, Any]:
+        """ARM gives every response a request id and a correlation id: the caller's when it
+        sent one (the RPC lets a caller name a set of related operations), else the request
+        id itself, as ARM does. Graph names its request id ``request-id``."""
+        request = new_id()
+        return {"request": request, "correlation": headers.get("x-ms-correlation-request-id") or request,
+                "client": headers.get("x-ms-client-request-id") or headers.get("client-request-id") or "",
+                "return_client": headers.get("x-ms-return-client-request-id", "").lower() == "true"}
+
+    def _dispatch(self, req: Request) -> Response:
         world = self.server.world
+        method, path = req.method, req.path
         with world.model.lock:
             changed = world.model.advance()
             found = self.server.router.match(method, path)
@@ -87,7 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if found is False:
                     raise ArmError(405, "MethodNotAllowed", f"The method '{method}' is not allowed on '{path}'.")
                 handler, params = found  # type: ignore[misc]
-                response = handler(Request(method, path, query, body, params, world))
+                req.params = params
+                response = handler(req)
             except ArmError as exc:
                 response = exc.response()
             except Exception as exc:  # noqa: BLE001 - a bug must still answer like ARM would
@@ -119,12 +133,19 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def _send(self, method: str, response: Response) -> None:
+    def _send(self, method: str, response: Response, ids: dict[str, Any], graph: bool) -> None:
         payload = b"" if response.body is None else json.dumps(response.body).encode()
         self.send_response(response.status)
-        headers = {"Content-Type": "application/json; charset=utf-8",
-                   "x-ms-request-id": response.headers.pop("x-ms-request-id", "rehearsal"),
-                   **response.headers}
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if graph:
+            headers.update({"request-id": ids["request"], "client-request-id": ids["client"] or ids["request"]})
+        else:
+            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+            headers.update({"x-ms-request-id": ids["request"], "x-ms-correlation-request-id": ids["correlation"],
+                            "x-ms-routing-request-id": f"REHEARSAL:{stamp}:{ids['request']}"})
+            if ids["client"] and ids["return_client"]:
+                headers["x-ms-client-request-id"] = ids["client"]
+        headers.update(response.headers)
         for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(0 if method == "HEAD" else len(payload)))

@@ -20,6 +20,8 @@ class Request:
     body: Any
     params: dict[str, str]
     world: "World"
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names; never journaled
+    correlation_id: str = ""  # x-ms-correlation-request-id of this request (the client's, or ARM's own)
 
 
 @dataclass

@@ -25,10 +25,19 @@ class SubscriptionModel:
     def __init__(self, state_dir: Path) -> None:
         self.path = state_dir / MODEL_FILE
         self.lock = threading.RLock()
-        self.data: dict[str, Any] = {"resourceGroups": {}, "resources": {}, "deployments": {}, "providers": {}}
-        if self.path.exists():
+        self.data: dict[str, Any] = {"resourceGroups": {}, "resources": {}, "deployments": {}, "providers": {},
+                                     "declared": {}, "operations": {}}
+        self.fresh = not self.path.exists()
+        if not self.fresh:
             loaded = json.loads(self.path.read_text(encoding="utf-8"))
             self.data.update(loaded)
+
+    def seed(self, sub: str, groups: list[dict[str, Any]]) -> None:
+        """Resource groups the scenario's subscription already has (a new model only)."""
+        if not self.fresh:
+            return
+        for group in groups:
+            self.put_resource_group(sub, str(group["name"]), str(group["location"]), group.get("tags"))
 
     # -- persistence -----------------------------------------------------------------------
     def save(self) -> None:
@@ -93,10 +102,20 @@ class SubscriptionModel:
             return [copy.deepcopy(v) for k, v in sorted(self.data["resources"].items())
                     if k.startswith(prefix) and len(parse_resource_id(v["id"]).types) == 1]
 
-    def apply_resource(self, state: dict[str, Any]) -> None:
-        """Create or update a resource as its deployment operation finishes (idempotent)."""
+    def declared(self, rid: str) -> dict[str, Any] | None:
+        """What the last deployment's template said about a resource (without what Azure
+        added at creation): the ``before`` what-if compares a new template with."""
+        with self.lock:
+            found = self.data["declared"].get(rid.rstrip("/").lower())
+            return copy.deepcopy(found) if found is not None else None
+
+    def apply_resource(self, state: dict[str, Any], declared: dict[str, Any] | None = None) -> None:
+        """Create or update a resource as its deployment operation finishes (idempotent).
+        A PUT replaces the resource: what the template no longer declares is gone."""
         rtype = state["type"].lower()
         with self.lock:
+            if declared is not None:
+                self.data["declared"][state["id"].lower()] = copy.deepcopy(declared)
             if rtype == "microsoft.resources/resourcegroups":
                 sub = parse_resource_id(state["id"]).subscription_id
                 self.put_resource_group(sub, state["name"], str(state.get("location", "")), state.get("tags"))
@@ -145,7 +164,7 @@ class SubscriptionModel:
     def advance(self, now: float | None = None) -> bool:
         """Apply every finished resource of every unfinished deployment; True if anything changed."""
         now = time.time() if now is None else now
-        changed = False
+        changed = self._finish_deletions(now)
         with self.lock:
             for record in list(self.data["deployments"].values()):
                 if record.get("finished"):
@@ -154,9 +173,8 @@ class SubscriptionModel:
                 applied = set(record.setdefault("applied", []))
                 for entry, state in sched.resource_states(record["schedule"], elapsed):
                     if state == "Succeeded" and entry["id"].lower() not in applied:
-                        self.apply_resource(entry["state"])
-                        if entry["type"].lower() == "microsoft.resources/deployments":
-                            self._record_nested(record, entry)
+                        if entry["type"].lower() != "microsoft.resources/deployments":  # views show those
+                            self.apply_resource(entry["state"], entry.get("declared"))
                         record["applied"].append(entry["id"].lower())
                         changed = True
                 overall, finish = sched.deployment_state(record["schedule"], elapsed)
@@ -167,14 +185,53 @@ class SubscriptionModel:
                     changed = True
         return changed
 
-    def _record_nested(self, parent: dict[str, Any], entry: dict[str, Any]) -> None:
-        """A nested deployment is itself a deployment you can GET afterwards, as in ARM."""
-        nested = {
-            "id": entry["id"], "name": entry["state"]["name"], "startWall": parent["startWall"],
-            "pace": parent["pace"], "schedule": [], "applied": [], "finished": True, "finalState": "Succeeded",
-            "finishAzureSeconds": entry["end"], "startAzureSeconds": entry["start"],
-            "outputs": entry["state"].get("properties", {}).get("outputs", {}), "parameters": {},
-            "mode": "Incremental", "correlationId": parent.get("correlationId"), "templateHash": "",
-            "location": None, "nested": True,
-        }
-        self.data["deployments"][entry["id"].lower()] = nested
+    def all_deployments(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.data["deployments"].values())
+
+    # -- deletion ----------------------------------------------------------------------------
+    def delete_resource(self, rid: str) -> bool:
+        """Remove a resource and its children (and its entry in a parent's list)."""
+        key = rid.rstrip("/").lower()
+        with self.lock:
+            gone = [k for k in self.data["resources"] if k == key or k.startswith(key + "/")]
+            for k in gone:
+                del self.data["resources"][k]
+                self.data["declared"].pop(k, None)
+            parsed = parse_resource_id(rid)
+            parent = self.data["resources"].get((parsed.parent_id or "").lower())
+            if parent is not None:
+                children = parent.get("properties", {}).get(parsed.types[-1])
+                if isinstance(children, list):
+                    children[:] = [c for c in children if str(c.get("name", "")).lower() != parsed.name.lower()]
+            return bool(gone)
+
+    def start_group_delete(self, sub: str, name: str, token: str, due: float) -> None:
+        """ARM deletes a group asynchronously: it reads Deleting until everything in it is gone."""
+        with self.lock:
+            group = self.data["resourceGroups"][f"{sub}/{name}".lower()]
+            group["properties"]["provisioningState"] = "Deleting"
+            self.data["operations"][token] = {"kind": "deleteGroup", "group": f"{sub}/{name}".lower(),
+                                              "groupId": group["id"], "due": due}
+
+    def operation(self, token: str) -> dict[str, Any] | None:
+        with self.lock:
+            found = self.data["operations"].get(token)
+            return copy.deepcopy(found) if found is not None else None
+
+    def _finish_deletions(self, now: float) -> bool:
+        changed = False
+        with self.lock:
+            for op in self.data["operations"].values():
+                if op.get("kind") != "deleteGroup" or op.get("done") or now < op["due"]:
+                    continue
+                prefix = op["groupId"].lower() + "/"
+                for k in [k for k in self.data["resources"] if k.startswith(prefix)]:
+                    del self.data["resources"][k]
+                    self.data["declared"].pop(k, None)
+                for k in [k for k in self.data["deployments"] if k.startswith(prefix)]:
+                    del self.data["deployments"][k]
+                self.data["resourceGroups"].pop(op["group"], None)
+                op["done"] = True
+                changed = True
+        return changed

@@ -1,5 +1,8 @@
-"""Deployments at resource-group and subscription scope: create (LRO), get, operations,
-validate and what-if, plus the async status and operation-result URLs the SDK polls."""
+"""Deployments at resource-group and subscription scope: create (LRO), get, list, delete,
+operations, validate and what-if, plus the async status URLs the SDK polls.
+
+Nested deployments (what Bicep modules compile to) are part of their parent's record and
+are readable as deployments of their own once they start (``deployment_views``)."""
 
 from __future__ import annotations
 
@@ -10,17 +13,19 @@ import uuid
 from typing import Any
 
 from wizard.rehearsal import deployment_schedule as sched
-from wizard.rehearsal.deployment_views import current_state, deployment_body, deployment_error, operations
+from wizard.rehearsal.deployment_views import (View, current_state, deployment_body, deployment_error, find_view,
+                                               operations, views_under)
 from wizard.rehearsal.http_types import ArmError, Request, Response, error_object, not_found
 from wizard.rehearsal.router import Router
 from wizard.rehearsal.routes_subscriptions import require_subscription
 from wizard.rehearsal.template_evaluation import Plan, Scope, plan_template
 from wizard.rehearsal.template_expressions import TemplateError
-from wizard.rehearsal.template_validation import validate_plan
+from wizard.rehearsal.template_validation import Validation, validate_plan
 from wizard.rehearsal.what_if import what_if_changes
 
 _WHAT_IF_RESULTS: dict[str, dict[str, Any]] = {}  # token -> {"polls": n, "body": result}
 DEPLOY = "providers/Microsoft.Resources/deployments"
+SHORT_CIRCUIT_CODE = "NestedDeploymentShortCircuited"
 
 
 def _scope(req: Request, write: bool = False) -> tuple[str, dict[str, Any] | None, str]:
@@ -32,6 +37,9 @@ def _scope(req: Request, write: bool = False) -> tuple[str, dict[str, Any] | Non
     rg = req.world.model.resource_group(sub, rg_name)
     if rg is None:
         raise not_found("ResourceGroup", rg_name)
+    if write and rg.get("properties", {}).get("provisioningState") == "Deleting":
+        raise ArmError(409, "ResourceGroupBeingDeleted", f"The resource group '{rg['name']}' is in deprovisioning "
+                       "state and cannot perform this operation.")
     return sub, rg, rg["id"]
 
 
@@ -39,7 +47,8 @@ def _deployment_id(prefix: str, name: str) -> str:
     return f"{prefix}/{DEPLOY}/{name}"
 
 
-def _plan(req: Request, sub: str, rg: dict[str, Any] | None) -> tuple[Plan, dict[str, Any]]:
+def _plan(req: Request, sub: str, rg: dict[str, Any] | None, preflight: bool = True
+          ) -> tuple[Plan, dict[str, Any], Validation]:
     body = req.body or {}
     props = body.get("properties") or {}
     if props.get("templateLink") and not props.get("template"):
@@ -48,6 +57,13 @@ def _plan(req: Request, sub: str, rg: dict[str, Any] | None) -> tuple[Plan, dict
     if rg is None and not body.get("location"):
         raise ArmError(400, "InvalidDeploymentLocation", "The deployment location must be provided for "
                        "deployments at subscription scope.")
+    mode = props.get("mode", "Incremental")
+    if mode not in ("Incremental", "Complete"):
+        raise ArmError(400, "InvalidDeploymentMode", f"The deployment mode '{mode}' is not valid. Allowed values "
+                       "are 'Incremental' and 'Complete'.")
+    if rg is None and mode == "Complete":
+        raise ArmError(400, "InvalidDeploymentMode", "Deployments at subscription scope support only the "
+                       "'Incremental' mode.")
     scope = Scope(sub, req.world.scenario.tenant_id,
                   {"name": rg["name"], "location": rg["location"], "id": rg["id"]} if rg else None,
                   req.params["name"], (rg or {}).get("location") or body.get("location"))
@@ -55,17 +71,54 @@ def _plan(req: Request, sub: str, rg: dict[str, Any] | None) -> tuple[Plan, dict
         plan = plan_template(props.get("template"), props.get("parameters") or {}, scope, req.world.model.resource)
     except TemplateError as exc:
         raise ArmError(400, exc.code, exc.message, target=exc.target) from exc
-    details = validate_plan(plan, req.world, sub)
-    if details:
-        raise ArmError(400, "InvalidTemplateDeployment",
-                       f"The template deployment '{req.params['name']}' is not valid according to the validation "
-                       f"procedure. The tracking id is '{uuid.uuid4()}'. See inner errors for details.", details)
-    return plan, props
+    validation = validate_plan(plan, req.world, sub, preflight=preflight)
+    if validation.details:
+        raise ArmError(400, "InvalidTemplateDeployment", _invalid_message(req.params["name"]), validation.details)
+    return plan, props, validation
+
+
+def _invalid_message(name: str) -> str:
+    return (f"The template deployment '{name}' is not valid according to the validation procedure. The tracking "
+            f"id is '{uuid.uuid4()}'. See inner errors for details.")
 
 
 def _template_hash(template: Any) -> str:
     digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).digest()
     return str(int.from_bytes(digest[:8], "big"))
+
+
+def _injected_failure(req: Request, plan: Plan) -> tuple[float, str | None, dict[str, Any] | None]:
+    """Faults a scenario or test asked for: a slower deployment, or one resource failing."""
+    fired = req.world.faults.take("PUT", req.path, ("lro_failed", "slow_lro"))
+    factor = 1.0
+    for fault in fired:
+        if fault.kind == "slow_lro":
+            factor *= fault.factor
+    fail = next((f for f in fired if f.kind == "lro_failed"), None)
+    if fail is None:
+        return factor, None, None
+    resources = [r for r in plan.resources if r.type.lower() != "microsoft.resources/deployments"]
+    fail_type = fail.resource_type or next((r.type for r in resources), None)
+    target = next((r.id for r in plan.resources if r.type.lower() == (fail_type or "").lower()), "")
+    return factor, fail_type, {
+        "code": "ResourceDeploymentFailure", "target": target,
+        "message": "The resource write operation failed to complete successfully, because it reached terminal "
+                   "provisioning state 'Failed'.",
+        "details": [{"code": fail.code or "InternalServerError", "target": target,
+                     "message": fail.message or "An unexpected error occured while processing the network profile "
+                     "of the resource. Please try again later."}]}
+
+
+def _defer(schedule: list[dict[str, Any]], deferred: dict[str, list[dict[str, Any]]]) -> None:
+    """A short-circuited nested deployment is validated when it starts: its problems fail
+    its first resource at once, and ARM reports them as that deployment's failure."""
+    for nested_id, details in deferred.items():
+        first = next((e for e in schedule if (e.get("nested_in") or "").lower() == nested_id.lower()), None)
+        if first is None:
+            continue
+        first["end"] = first["start"]
+        first["error"] = {"code": "InvalidTemplateDeployment", "target": nested_id,
+                          "message": _invalid_message(nested_id.rsplit("/", 1)[-1]), "details": details}
 
 
 def put_deployment(req: Request) -> Response:
@@ -77,31 +130,19 @@ def put_deployment(req: Request) -> Response:
                        "previous deployment from '" + sched.iso_time(existing["startWall"]) + "' is still active "
                        "(expiration time is '" + sched.iso_time(existing["startWall"] + 86400) + "'). Please see "
                        "https://aka.ms/arm-deploy-resources for usage details.")
-    plan, props = _plan(req, sub, rg)
-    fired = req.world.faults.take("PUT", req.path, ("lro_failed", "slow_lro"))
-    factor = 1.0
-    fail = next((f for f in fired if f.kind == "lro_failed"), None)
-    for fault in fired:
-        if fault.kind == "slow_lro":
-            factor *= fault.factor
-    fail_type, fail_error = None, None
-    if fail is not None:
-        fail_type = fail.resource_type or next((r.type for r in plan.resources), None)
-        target = next((r.id for r in plan.resources if r.type.lower() == (fail_type or "").lower()), "")
-        fail_error = {"code": "ResourceDeploymentFailure", "target": target,
-                      "message": "The resource write operation failed to complete successfully, because it "
-                                 "reached terminal provisioning state 'Failed'.",
-                      "details": [{"code": fail.code or "InternalServerError", "target": target,
-                                   "message": fail.message or "An unexpected error occured while processing the "
-                                   "network profile of the resource. Please try again later."}]}
+    plan, props, validation = _plan(req, sub, rg)
+    factor, fail_type, fail_error = _injected_failure(req, plan)
     entries = [{"id": r.id, "type": r.type, "name": r.name, "depends_on": r.depends_on, "state": r.state,
-                "nested_in": r.nested_in} for r in plan.resources]
+                "declared": {"apiVersion": r.api_version, **r.declared}, "nested_in": r.nested_in,
+                "parameters": (r.declared.get("properties") or {}).get("parameters", {})
+                if r.type.lower() == "microsoft.resources/deployments" else None} for r in plan.resources]
+    schedule = sched.build_schedule(entries, factor, fail_type, fail_error)
+    _defer(schedule, validation.deferred)
     run_id = uuid.uuid4().hex.upper()[:20]
     record = {
         "id": dep_id, "name": req.params["name"], "location": (req.body or {}).get("location"),
-        "startWall": time.time(), "pace": req.world.pace, "runId": run_id,
-        "schedule": sched.build_schedule(entries, factor, fail_type, fail_error), "applied": [],
-        "correlationId": str(uuid.uuid4()), "templateHash": _template_hash(props.get("template")),
+        "startWall": time.time(), "pace": req.world.pace, "runId": run_id, "schedule": schedule, "applied": [],
+        "correlationId": req.correlation_id or str(uuid.uuid4()), "templateHash": _template_hash(props.get("template")),
         "parameters": plan.parameters, "outputs": plan.outputs, "mode": props.get("mode", "Incremental"),
         "providers": _providers(plan), "finished": False,
     }
@@ -120,87 +161,124 @@ def _providers(plan: Plan) -> list[dict[str, Any]]:
             for ns, types in by_ns.items()]
 
 
-def _record(req: Request) -> dict[str, Any]:
+def _view(req: Request) -> View:
     _, _, prefix = _scope(req)
-    record = req.world.model.deployment(_deployment_id(prefix, req.params["name"]))
-    if record is None:
+    view = find_view(req.world.model.all_deployments(), _deployment_id(prefix, req.params["name"]))
+    if view is None:
         raise ArmError(404, "DeploymentNotFound", f"Deployment '{req.params['name']}' could not be found.")
-    return record
+    return view
 
 
 def get_deployment(req: Request) -> Response:
     if req.method == "HEAD":
         try:
-            _record(req)
+            _view(req)
         except ArmError:
             return Response(404)
         return Response(204)
-    return Response(200, deployment_body(_record(req)))
+    return Response(200, deployment_body(_view(req)))
+
+
+def delete_deployment(req: Request) -> Response:
+    """Deleting a deployment removes its history, never its resources; a running one must
+    be cancelled first. ARM answers 202 and the operation result then answers 204."""
+    sub = require_subscription(req, write=True)["subscriptionId"]
+    view = _view(req)
+    if view.entry is not None:
+        raise ArmError(400, "DeploymentDeletionNotAllowed", f"Deployment '{view.name}' is nested in "
+                       f"'{view.record['name']}'; delete that deployment instead.")
+    if current_state(view) == "Running":
+        raise ArmError(409, "DeploymentActive", f"The deployment '{view.name}' cannot be deleted while it is "
+                       "running. Cancel it first.")
+    req.world.model.data["deployments"].pop(view.id.lower(), None)
+    token = uuid.uuid4().hex
+    req.world.model.data["operations"][token] = {"kind": "deleteDeployment", "done": True}
+    return Response(202, None, {"Location": _result_url(req, sub, token), "Retry-After": "0"})
 
 
 def list_operations(req: Request) -> Response:
-    return Response(200, {"value": operations(_record(req))})
+    return Response(200, {"value": operations(_view(req))})
 
 
 def get_operation(req: Request) -> Response:
-    for op in operations(_record(req)):
+    for op in operations(_view(req)):
         if op["operationId"].lower() == req.params["op"].lower():
             return Response(200, op)
     raise ArmError(404, "DeploymentOperationNotFound", f"Deployment operation '{req.params['op']}' could not be found.")
 
 
 def operation_status(req: Request) -> Response:
-    record = _record(req)
-    if record.get("runId") != req.params["run"]:
+    view = _view(req)
+    if view.record.get("runId") != req.params["run"]:
         return Response(200, {"status": "Succeeded"})  # an older run: it finished long ago
-    state = current_state(record)
+    state = current_state(view)
     body: dict[str, Any] = {"status": state}
     if state == "Failed":
-        body["error"] = deployment_error(record)
+        body["error"] = deployment_error(view)
     return Response(200, body, {"Retry-After": "0"})
 
 
 def validate(req: Request) -> Response:
     sub, rg, prefix = _scope(req)
     try:
-        plan, props = _plan(req, sub, rg)
+        plan, props, validation = _plan(req, sub, rg)
     except ArmError as exc:
         return Response(400, {"error": exc.error_object()})
-    return Response(200, {
-        "id": _deployment_id(prefix, req.params["name"]), "name": req.params["name"],
-        "type": "Microsoft.Resources/deployments",
-        "properties": {"provisioningState": "Succeeded", "timestamp": sched.iso_time(time.time()),
-                       "correlationId": str(uuid.uuid4()), "mode": props.get("mode", "Incremental"),
-                       "templateHash": _template_hash(props.get("template")), "parameters": plan.parameters,
-                       "providers": _providers(plan), "dependencies": [],
-                       "validatedResources": [{"id": r.id} for r in plan.resources]}})
+    diagnostics = [{"level": "Warning", "code": SHORT_CIRCUIT_CODE, "target": nested,
+                    "message": f"The nested deployment '{nested.rsplit('/', 1)[-1]}' deploys into a resource group "
+                               "that does not exist yet, so it was short-circuited and all its resources were "
+                               "skipped from validation. They are validated when the deployment runs."}
+                   for nested in validation.short_circuited]
+    skipped = {r.id.lower() for r in plan.resources
+               if any(r.nested_in and r.nested_in.lower() == n.lower() for n in validation.short_circuited)}
+    body_props: dict[str, Any] = {
+        "provisioningState": "Succeeded", "timestamp": sched.iso_time(time.time()),
+        "correlationId": req.correlation_id, "mode": props.get("mode", "Incremental"),
+        "templateHash": _template_hash(props.get("template")), "parameters": plan.parameters,
+        "providers": _providers(plan), "dependencies": [],
+        "validatedResources": [{"id": r.id} for r in plan.resources if r.id.lower() not in skipped]}
+    if diagnostics:
+        body_props["diagnostics"] = diagnostics
+    return Response(200, {"id": _deployment_id(prefix, req.params["name"]), "name": req.params["name"],
+                          "type": "Microsoft.Resources/deployments", "properties": body_props})
+
+
+def _result_url(req: Request, sub: str, token: str) -> str:
+    return f"{req.world.base_url}/subscriptions/{sub}/operationresults/{token}?api-version={req.query.get('api-version', '')}"
 
 
 def what_if(req: Request) -> Response:
-    sub, rg, prefix = _scope(req)
+    sub, rg, _ = _scope(req)
     token = uuid.uuid4().hex
     try:
-        plan, _ = _plan(req, sub, rg)
-        groups = [(sub, rg["name"])] if rg else []
-        result: dict[str, Any] = {"status": "Succeeded",
-                                  "properties": {"changes": what_if_changes(plan, req.world, groups)}}
+        plan, props, _ = _plan(req, sub, rg, preflight=False)
+        result: dict[str, Any] = {"status": "Succeeded", "properties": {
+            "changes": what_if_changes(plan, req.world, sub, rg["name"] if rg else None,
+                                       props.get("mode", "Incremental"))}}
     except ArmError as exc:
         result = {"status": "Failed", "error": error_object(exc.code, exc.message, exc.details, exc.target)}
     _WHAT_IF_RESULTS[token] = {"polls": 0, "body": result}
-    location = f"{req.world.base_url}/subscriptions/{sub}/operationresults/{token}?api-version={req.query.get('api-version', '')}"
-    return Response(202, None, {"Location": location, "Retry-After": "0"})
+    return Response(202, None, {"Location": _result_url(req, sub, token), "Retry-After": "0"})
 
 
-def what_if_result(req: Request) -> Response:
-    entry = _WHAT_IF_RESULTS.get(req.params["token"])
-    if entry is None:
+def operation_result(req: Request) -> Response:
+    """The Location URL of an async operation: a what-if result, or a deletion."""
+    token = req.params["token"]
+    entry = _WHAT_IF_RESULTS.get(token)
+    if entry is not None:
+        entry["polls"] += 1
+        if entry["polls"] == 1:
+            return Response(202, None, {"Location": f"{req.world.base_url}{req.path}?{_query(req)}",
+                                        "Retry-After": "0"})
+        return Response(200, entry["body"])  # a what-if that could not run is 200 with status Failed
+    op = req.world.model.operation(token)
+    if op is None:
         raise ArmError(404, "OperationNotFound", "The operation result could not be found or has expired.")
-    entry["polls"] += 1
-    if entry["polls"] == 1:
+    if op["kind"] == "deleteDeployment":
+        return Response(204)
+    if not op.get("done") and time.time() < op["due"]:
         return Response(202, None, {"Location": f"{req.world.base_url}{req.path}?{_query(req)}", "Retry-After": "0"})
-    if entry["body"].get("status") == "Failed":
-        return Response(400, {"error": entry["body"]["error"]})
-    return Response(200, entry["body"])
+    return Response(200)
 
 
 def _query(req: Request) -> str:
@@ -209,8 +287,8 @@ def _query(req: Request) -> str:
 
 def list_deployments(req: Request) -> Response:
     _, _, prefix = _scope(req)
-    records = req.world.model.deployments_under(f"{prefix}/{DEPLOY}/")
-    return Response(200, {"value": [deployment_body(r) for r in records]})
+    views = views_under(req.world.model.all_deployments(), f"{prefix}/{DEPLOY}/")
+    return Response(200, {"value": [deployment_body(v) for v in views]})
 
 
 def register(router: Router) -> None:
@@ -219,12 +297,14 @@ def register(router: Router) -> None:
         router.add("GET", base, list_deployments)
         router.add("PUT", f"{base}/{{name}}", put_deployment)
         router.add("GET,HEAD", f"{base}/{{name}}", get_deployment)
+        router.add("DELETE", f"{base}/{{name}}", delete_deployment)
         router.add("GET", f"{base}/{{name}}/operations", list_operations)
         router.add("GET", f"{base}/{{name}}/operations/{{op}}", get_operation)
         router.add("GET", f"{base}/{{name}}/operationStatuses/{{run}}", operation_status)
         router.add("POST", f"{base}/{{name}}/validate", validate)
         router.add("POST", f"{base}/{{name}}/whatIf", what_if)
-    legacy = "/subscriptions/{sub}/resourcegroups/{rg}/deployments/{name}/operations"  # the SDK's path
-    router.add("GET", legacy, list_operations)
-    router.add("GET", legacy + "/{op}", get_operation)
-    router.add("GET", "/subscriptions/{sub}/operationresults/{token}", what_if_result)
+    for scope in ("/subscriptions/{sub}/resourcegroups/{rg}", "/subscriptions/{sub}"):  # the SDK's paths
+        legacy = f"{scope}/deployments/{{name}}/operations"
+        router.add("GET", legacy, list_operations)
+        router.add("GET", legacy + "/{op}", get_operation)
+    router.add("GET", "/subscriptions/{sub}/operationresults/{token}", operation_result)

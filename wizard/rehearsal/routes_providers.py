@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from wizard.rehearsal.api_versions import load_catalog
 from wizard.rehearsal.http_types import ArmError, Request, Response
 from wizard.rehearsal.router import Router
 from wizard.rehearsal.routes_subscriptions import require_subscription
@@ -52,7 +53,7 @@ def provider_body(world: World, sub: str, namespace: str) -> dict[str, Any]:
             "resourceType": rtype,
             "locations": [r.get("displayName", n) for n, r in regions.items()
                           if full.lower() not in {t.lower() for t in r.get("unavailableResourceTypes", [])}],
-            "apiVersions": ["2024-05-01", "2023-11-01"],
+            "apiVersions": list(load_catalog().of(full) or ()),
             "capabilities": "SupportsTags, SupportsLocation",
         }
         if scenario.is_zonal(full):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import Any
 
 from wizard.rehearsal.http_types import ArmError, Request, Response, not_found
 from wizard.rehearsal.router import Router
 from wizard.rehearsal.scenario import normalize_location
 
+GROUP_DELETE_SECONDS = 30.0  # Azure seconds for an empty group
+RESOURCE_DELETE_SECONDS = 20.0  # and for each resource in it
 _GEO = {"eastus2": ("Virginia", "36.6681", "-78.3889"), "centralus": ("Iowa", "41.5908", "-93.6208"),
         "westcentralus": ("Wyoming", "40.890", "-110.234")}
 
@@ -74,6 +78,9 @@ def put_resource_group(req: Request) -> Response:
                        f"The provided location '{location}' is not available for resource group. List of available "
                        f"regions is '{','.join(req.world.scenario.regions)}'.")
     existing = req.world.model.resource_group(sub, req.params["rg"])
+    if existing and existing.get("properties", {}).get("provisioningState") == "Deleting":
+        raise ArmError(409, "ResourceGroupBeingDeleted", f"The resource group '{existing['name']}' is in "
+                       "deprovisioning state and cannot perform this operation.")
     if existing and normalize_location(existing["location"]) != normalize_location(location):
         raise ArmError(409, "InvalidResourceGroupLocation",
                        f"Invalid resource group location '{location}'. The Resource group already exists in location "
@@ -92,6 +99,26 @@ def get_resource_group(req: Request) -> Response:
     return Response(204) if req.method == "HEAD" else Response(200, rg)
 
 
+def delete_resource_group(req: Request) -> Response:
+    """Asynchronous, as in ARM: 202 with a Location to poll; the group reads Deleting until
+    it and everything in it are gone (then 404 ResourceGroupNotFound)."""
+    sub = require_subscription(req, write=True)["subscriptionId"]
+    rg = req.world.model.resource_group(sub, req.params["rg"])
+    if rg is None:
+        raise not_found("ResourceGroup", req.params["rg"])
+    token = uuid.uuid4().hex
+    if rg.get("properties", {}).get("provisioningState") != "Deleting":
+        contents = req.world.model.resources_in_group(sub, rg["name"])
+        azure_seconds = GROUP_DELETE_SECONDS + sum(RESOURCE_DELETE_SECONDS for _ in contents)
+        req.world.model.start_group_delete(sub, rg["name"], token, time.time() + azure_seconds / req.world.pace)
+    else:
+        token = next(k for k, v in req.world.model.data["operations"].items()
+                     if v.get("kind") == "deleteGroup" and v.get("group") == f"{sub}/{rg['name']}".lower())
+    location = (f"{req.world.base_url}/subscriptions/{sub}/operationresults/{token}"
+                f"?api-version={req.query.get('api-version', '')}")
+    return Response(202, None, {"Location": location, "Retry-After": "0"})
+
+
 def list_resource_groups(req: Request) -> Response:
     sub = require_subscription(req)["subscriptionId"]
     return Response(200, {"value": req.world.model.resource_groups(sub)})
@@ -104,3 +131,4 @@ def register(router: Router) -> None:
     router.add("GET", "/subscriptions/{sub}/resourcegroups", list_resource_groups)
     router.add("PUT", "/subscriptions/{sub}/resourcegroups/{rg}", put_resource_group)
     router.add("GET,HEAD", "/subscriptions/{sub}/resourcegroups/{rg}", get_resource_group)
+    router.add("DELETE", "/subscriptions/{sub}/resourcegroups/{rg}", delete_resource_group)

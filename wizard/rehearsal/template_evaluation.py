@@ -41,6 +41,9 @@ class PlannedResource:
     state: dict[str, Any]  # the model resource once created (with runtime properties)
     depends_on: list[str] = field(default_factory=list)
     nested_in: str | None = None  # id of the nested deployment that declares it
+    api_version: str | None = None
+    target_group: str | None = None  # a nested deployment's resource group (None: the caller's scope)
+    linked: bool = False  # a nested deployment whose template is linked (templateLink), not inline
 
     @property
     def location(self) -> str | None:
@@ -234,7 +237,9 @@ class _Planner:
         name_tail = inst.name.split("/")[-1]
         state = {"id": inst.id, "name": name_tail, "type": inst.type}
         state.update({k: copy.deepcopy(v) for k, v in declared.items()})
-        planned = PlannedResource(inst.id, inst.type, inst.name, declared, state, deps)
+        api_version = evaluate_value(inst.raw["apiVersion"], ctx) if "apiVersion" in inst.raw else None
+        planned = PlannedResource(inst.id, inst.type, inst.name, declared, state, deps,
+                                  api_version=str(api_version) if api_version else None)
         if is_deployment:
             self._plan_nested(inst, planned)
         planned.state = enrich(planned.state, self._find_state)
@@ -247,11 +252,13 @@ class _Planner:
         props = planned.declared.get("properties", {})
         inner_template = props.get("template")
         if not isinstance(inner_template, dict):
-            return  # templateLink: the rehearsal cannot fetch linked templates
+            planned.linked = True  # templateLink: the rehearsal cannot fetch linked templates
+            return
         rg_name = inst.raw.get("resourceGroup")
         rg = self.scope.resource_group
         if rg_name:
             rg_name = str(evaluate_value(rg_name, inst.ctx))
+            planned.target_group = rg_name
             state = self._find_state(resource_id(self.scope.subscription_id, None,
                                                  "Microsoft.Resources/resourceGroups", [rg_name]))
             rg = {"name": rg_name, "location": (state or {}).get("location", self.scope.location),

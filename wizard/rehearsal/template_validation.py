@@ -5,8 +5,10 @@ the same messages they would meet in a real subscription."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
+from wizard.rehearsal.api_versions import template_resource_problem
 from wizard.rehearsal.routes_capacity import public_ips_in_model
 from wizard.rehearsal.scenario import normalize_location
 from wizard.rehearsal.template_evaluation import Plan, PlannedResource
@@ -25,13 +27,46 @@ def _short(res: PlannedResource) -> str:
     return f"{res.type}/{res.name}"
 
 
-def validate_plan(plan: Plan, world: World, subscription_id: str) -> list[dict[str, Any]]:
-    details: list[dict[str, Any]] = []
+@dataclass
+class Validation:
+    """Preflight's answer: problems it found, and the nested deployments it could not
+    preflight because they deploy into resource groups that do not exist yet (ARM
+    short-circuits those and validates them only when they start, during the deployment)."""
+
+    details: list[dict[str, Any]] = field(default_factory=list)
+    deferred: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # nested id -> its problems
+    short_circuited: list[str] = field(default_factory=list)  # nested deployment ids, in plan order
+
+
+def short_circuit_roots(plan: Plan, world: World, subscription_id: str) -> dict[str, str]:
+    """resource id (lower) -> id of the outermost nested deployment that ARM's preflight skips."""
+    deployments = {r.id.lower(): r for r in plan.resources if r.type.lower() in SKIP_TYPES}
+    out: dict[str, str] = {}
+    for res in plan.resources:
+        chain, cursor = [], res.nested_in
+        while cursor and cursor.lower() in deployments:
+            chain.append(deployments[cursor.lower()])
+            cursor = deployments[cursor.lower()].nested_in
+        for dep in reversed(chain):  # outermost first
+            if dep.target_group and world.model.resource_group(subscription_id, dep.target_group) is None:
+                out[res.id.lower()] = dep.id
+                break
+    return out
+
+
+def validate_plan(plan: Plan, world: World, subscription_id: str, preflight: bool = True) -> Validation:
+    """``preflight`` False checks everything (what-if asks every provider, short-circuit or not)."""
+    result = Validation()
+    roots = short_circuit_roots(plan, world, subscription_id) if preflight else {}
+    for root in dict.fromkeys(roots.values()):
+        result.short_circuited.append(root)
     new_pips: dict[str, int] = {}
     for res in plan.resources:
+        sink = result.deferred.setdefault(roots[res.id.lower()], []) if res.id.lower() in roots else result.details
+        sink.extend(_api_version(res))
         if res.type.lower() in SKIP_TYPES:
             continue
-        details.extend(_provider_registered(res, world, subscription_id))
+        sink.extend(_provider_registered(res, world, subscription_id))
         loc = normalize_location(res.location or "")
         if loc in NON_REGIONAL:
             continue
@@ -40,17 +75,25 @@ def validate_plan(plan: Plan, world: World, subscription_id: str) -> list[dict[s
         if region is None or res.type.lower() in unavailable:
             offered = [n for n, r in world.scenario.regions.items()
                        if res.type.lower() not in {t.lower() for t in r.get("unavailableResourceTypes", [])}]
-            details.append(_detail("LocationNotAvailableForResourceType",
-                                   f"The provided location '{res.location}' is not available for resource type "
-                                   f"'{res.type}'. List of available regions for the resource type is "
-                                   f"'{','.join(offered)}'.", res.id))
+            sink.append(_detail("LocationNotAvailableForResourceType",
+                                f"The provided location '{res.location}' is not available for resource type "
+                                f"'{res.type}'. List of available regions for the resource type is "
+                                f"'{','.join(offered)}'.", res.id))
             continue
-        details.extend(_zones(res, region, loc))
-        details.extend(_firewall_tier(res, region, loc))
-        if res.type.lower() == "microsoft.network/publicipaddresses" and world.model.resource(res.id) is None:
+        sink.extend(_zones(res, region, loc))
+        sink.extend(_firewall_tier(res, region, loc))
+        if res.type.lower() == "microsoft.network/publicipaddresses" and world.model.resource(res.id) is None \
+                and sink is result.details:
             new_pips[loc] = new_pips.get(loc, 0) + 1
-    details.extend(_pip_quota(new_pips, world, subscription_id, plan))
-    return details
+    result.details.extend(_pip_quota(new_pips, world, subscription_id, plan))
+    result.deferred = {k: v for k, v in result.deferred.items() if v}
+    return result
+
+
+def _api_version(res: PlannedResource) -> list[dict[str, Any]]:
+    problem = template_resource_problem(res.type, res.api_version, normalize_location(res.location or ""),
+                                        res.name)
+    return [_detail(problem[0], problem[1], res.id)] if problem else []
 
 
 def _provider_registered(res: PlannedResource, world: World, sub: str) -> list[dict[str, Any]]:

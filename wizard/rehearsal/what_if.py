@@ -1,16 +1,34 @@
 """What-if: the planned resources compared with the model, in ARM's WhatIfOperationResult shape.
 
-Only properties the template declares are compared (Azure adds runtime ones), so deploying
-the same template twice shows NoChange, and changing a parameter shows exactly which
-property paths would change."""
+A deployment PUTs each resource whole, so what-if compares what the last template said about
+a resource (the model keeps it) with what the new one says: a property the new template no
+longer sets is a Delete, a new one a Create, a different value a Modify. Values Azure adds at
+creation (provisioning state, addresses, ids) are not the template's, so they never show as
+deltas, and a Create's ``after`` holds only what the template sets (with id, name, type and
+apiVersion), as ARM's does. Nested deployments are expanded: ARM reports their resources,
+never the deployments themselves. Resources in the target groups that the template does not
+mention are Ignore in Incremental mode and Delete in Complete mode.
+
+Values from the deployments specification (2025-04-01, 2026-06-01): changeType Create, Delete,
+Ignore, Deploy, NoChange, Modify, Unsupported; propertyChangeType Create, Delete, Modify,
+Array, NoEffect. A changed item in a list of plain values is a Delete and a Create at its
+index, as ARM prints them (``- 0: "a"`` / ``+ 0: "b"``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from wizard.rehearsal.scenario import normalize_location
-from wizard.rehearsal.template_evaluation import Plan
+from wizard.rehearsal.template_evaluation import Plan, PlannedResource
 from wizard.rehearsal.world import World
+
+DEPLOYMENT = "microsoft.resources/deployments"
+RESOURCE_GROUP = "microsoft.resources/resourcegroups"
+IDENTITY_KEYS = ("id", "name", "type", "apiVersion")
+# Properties a template may send but Azure never takes from it: ARM marks them NoEffect.
+READ_ONLY = frozenset({"provisioningState", "resourceGuid", "etag"})
+LINKED_REASON = ("Changes to the resources of nested deployment '{name}' cannot be analyzed because its template "
+                 "is linked (templateLink) and the rehearsal cannot fetch it.")
 
 
 def _norm(path: str, value: Any) -> Any:
@@ -19,68 +37,123 @@ def _norm(path: str, value: Any) -> Any:
     return value
 
 
+def _leaf(path: str) -> str:
+    return path.rsplit(".", 1)[-1]
+
+
 def property_deltas(path: str, before: Any, after: Any) -> list[dict[str, Any]]:
-    """Deltas for the keys ``after`` declares; keys only in ``before`` are Azure's, not the template's."""
+    """Deltas between what was declared and what will be declared at ``path``."""
     before, after = _norm(path, before), _norm(path, after)
     if isinstance(after, dict) and isinstance(before, dict):
         out: list[dict[str, Any]] = []
-        for key, value in after.items():
+        for key in list(before) + [k for k in after if k not in before]:
             sub = f"{path}.{key}" if path else key
-            if key not in before:
-                out.append({"path": sub, "propertyChangeType": "Create", "after": value})
+            if key not in after:
+                out.append({"path": sub, "propertyChangeType": "Delete", "before": before[key]})
+            elif key not in before:
+                kind = "NoEffect" if key in READ_ONLY else "Create"
+                out.append({"path": sub, "propertyChangeType": kind, "after": after[key]})
             else:
-                out.extend(property_deltas(sub, before[key], value))
+                out.extend(property_deltas(sub, before[key], after[key]))
         return out
     if isinstance(after, list) and isinstance(before, list):
-        if _declared_equal(before, after):
-            return []
-        children = []
-        for i in range(max(len(before), len(after))):
-            if i >= len(before):
-                children.append({"path": str(i), "propertyChangeType": "Create", "after": after[i]})
-            elif i >= len(after):
-                children.append({"path": str(i), "propertyChangeType": "Delete", "before": before[i]})
-            else:
-                inner = property_deltas("", before[i], after[i])
-                if inner:
-                    children.append({"path": str(i), "propertyChangeType": "Modify", "children": inner})
-        return [{"path": path, "propertyChangeType": "Array", "children": children}]
-    if before != after:
-        if before is None:
-            return [{"path": path, "propertyChangeType": "Create", "after": after}]
-        return [{"path": path, "propertyChangeType": "Modify", "before": before, "after": after}]
-    return []
+        children = _array_children(before, after)
+        return [{"path": path, "propertyChangeType": "Array", "children": children}] if children else []
+    if before == after:
+        return []
+    if _leaf(path) in READ_ONLY:
+        return [{"path": path, "propertyChangeType": "NoEffect", "before": before, "after": after}]
+    return [{"path": path, "propertyChangeType": "Modify", "before": before, "after": after}]
 
 
-def _declared_equal(before: Any, after: Any) -> bool:
-    if isinstance(after, dict) and isinstance(before, dict):
-        return all(k in before and _declared_equal(before[k], v) for k, v in after.items())
-    if isinstance(after, list) and isinstance(before, list):
-        return len(after) == len(before) and all(_declared_equal(b, a) for b, a in zip(before, after))
-    return bool(before == after)
+def _array_children(before: list[Any], after: list[Any]) -> list[dict[str, Any]]:
+    """Children of an Array delta, each at its index: objects that differ are a Modify with
+    their own children; plain values that differ are a Delete and a Create."""
+    children: list[dict[str, Any]] = []
+    for i in range(max(len(before), len(after))):
+        if i >= len(before):
+            children.append({"path": str(i), "propertyChangeType": "Create", "after": after[i]})
+        elif i >= len(after):
+            children.append({"path": str(i), "propertyChangeType": "Delete", "before": before[i]})
+        elif isinstance(before[i], dict) and isinstance(after[i], dict):
+            inner = _relative(property_deltas("", before[i], after[i]))
+            if inner:
+                children.append({"path": str(i), "propertyChangeType": "Modify", "children": inner})
+        elif before[i] != after[i]:
+            children.append({"path": str(i), "propertyChangeType": "Delete", "before": before[i]})
+            children.append({"path": str(i), "propertyChangeType": "Create", "after": after[i]})
+    return children
 
 
-def what_if_changes(plan: Plan, world: World, groups: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    changes: list[dict[str, Any]] = []
-    planned_ids = set()
+def _relative(deltas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Paths computed from an empty prefix start with the key itself (no leading dot)."""
+    return [dict(d, path=str(d["path"]).lstrip(".")) for d in deltas]
+
+
+def _desired(res: PlannedResource) -> dict[str, Any]:
+    """What the template will PUT: identity fields and the declared body, nothing else."""
+    body = {"id": res.id, "name": res.name.split("/")[-1], "type": res.type}
+    if res.api_version:
+        body["apiVersion"] = res.api_version
+    body.update(res.declared)
+    return body
+
+
+def _shaped_like(current: Any, desired: Any) -> Any:
+    """The parts of ``current`` that ``desired`` also names: for a resource no template made,
+    what Azure shows is mostly its own (defaults, runtime values), not dropped settings."""
+    if isinstance(current, dict) and isinstance(desired, dict):
+        return {k: _shaped_like(current[k], v) for k, v in desired.items() if k in current}
+    return current
+
+
+def _declared_only(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k not in IDENTITY_KEYS}
+
+
+def _change(res: PlannedResource, world: World) -> dict[str, Any]:
+    current = world.model.resource(res.id)
+    desired = _desired(res)
+    if current is None:
+        return {"resourceId": res.id, "changeType": "Create", "after": desired}
+    previous = world.model.declared(res.id)
+    if previous is None:  # made outside a deployment: only what the template sets can be compared
+        previous = _shaped_like(current, desired)
+    deltas = property_deltas("", _declared_only(previous), _declared_only(desired))
+    deltas = _relative(deltas)
+    effective = [d for d in deltas if d["propertyChangeType"] != "NoEffect"]
+    after = dict(current, **{k: v for k, v in desired.items()})
+    for key in [k for k in current if k not in desired and k not in IDENTITY_KEYS and k in previous]:
+        after.pop(key, None)  # the PUT drops what the template no longer sets
+    return {"resourceId": res.id, "changeType": "Modify" if effective else "NoChange",
+            "before": current, "after": after if effective else current, "delta": deltas or None}
+
+
+def _target_groups(plan: Plan, top_group: str | None) -> list[str]:
+    groups = [top_group] if top_group else []
     for res in plan.resources:
-        if res.type.lower() == "microsoft.resources/deployments":
+        if res.type.lower() == DEPLOYMENT and res.target_group:
+            groups.append(res.target_group)
+        if res.type.lower() == RESOURCE_GROUP:
+            groups.append(res.name)
+    return list(dict.fromkeys(g.lower() for g in groups))
+
+
+def what_if_changes(plan: Plan, world: World, sub: str, top_group: str | None,
+                    mode: str = "Incremental") -> list[dict[str, Any]]:
+    changes: list[dict[str, Any]] = []
+    planned_ids: set[str] = set()
+    for res in plan.resources:
+        if res.type.lower() == DEPLOYMENT:
+            if res.linked:
+                changes.append({"resourceId": res.id, "changeType": "Unsupported",
+                                "unsupportedReason": LINKED_REASON.format(name=res.name)})
             continue
         planned_ids.add(res.id.lower())
-        current = world.model.resource(res.id)
-        if current is None:
-            changes.append({"resourceId": res.id, "changeType": "Create", "before": None, "after": res.state})
-            continue
-        declared = {k: v for k, v in res.declared.items()}
-        deltas = []
-        for key, value in declared.items():
-            deltas.extend(property_deltas(key, current.get(key), value))
-        changes.append({"resourceId": res.id, "changeType": "Modify" if deltas else "NoChange",
-                        "before": current, "after": res.state if deltas else current,
-                        "delta": deltas if deltas else None})
-    for sub, rg in groups:
-        for existing in world.model.resources_in_group(sub, rg):
+        changes.append(_change(res, world))
+    for group in _target_groups(plan, top_group):
+        leftover = "Delete" if mode == "Complete" and top_group and group == top_group.lower() else "Ignore"
+        for existing in world.model.resources_in_group(sub, group):
             if existing["id"].lower() not in planned_ids:
-                changes.append({"resourceId": existing["id"], "changeType": "Ignore", "before": existing,
-                                "after": None})
+                changes.append({"resourceId": existing["id"], "changeType": leftover, "before": existing})
     return changes

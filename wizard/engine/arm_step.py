@@ -1,0 +1,179 @@
+"""Carrying out a step's ARM deployment: preview (validate + what-if), then, once approved,
+submit, follow and record what it made.
+
+Nothing here writes to Azure before approval: the preview is a subscription-scoped validate
+and what-if of the composed template (``arm_template``), which create nothing; the resource
+groups are resources of the approved deployment itself. Every write is audited with its
+correlation id, and the resources a deployment made are recorded (with whether they existed
+before) so cleanup can remove exactly what the session created."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import TYPE_CHECKING, Any, Mapping
+
+from wizard.azure.errors import AzureFailure
+from wizard.engine import arm
+from wizard.engine.arm import AzureCallFailed
+from wizard.engine.arm_template import Composed, compose, group_outputs
+from wizard.engine.contract import ArmDeployment, Preview, StepContext
+from wizard.engine.events import DeployProgress, DeploySnapshot, Notice, OperationState
+from wizard.session.state import DeploymentRecord, StepStatus
+from wizard.session.store import utc_now
+
+if TYPE_CHECKING:  # pragma: no cover
+    from wizard.engine.runner import StepRunner
+
+TERMINAL = ("Succeeded", "Failed", "Canceled")
+WHAT_IF_NOTE = ("What-if can report changes that will not happen (noise); it cannot see changes made outside ARM.")
+
+
+class ArmStep:
+    """One step's deployment, driven by its runner (session, state, sink, Azure)."""
+
+    def __init__(self, runner: "StepRunner", action: ArmDeployment) -> None:
+        self.runner = runner
+        self.action = action
+        self.last_ops: tuple[OperationState, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.action.deployment_base_name}-{self.runner.session.short_id}"
+
+    def composed(self, ctx: StepContext) -> Composed:
+        tags = {"aks-wizard-session": self.runner.session.id, "aks-wizard-step": self.runner.step.id}
+        if self.action.tags:
+            tags.update(self.action.tags(ctx))
+        return compose(self.action, ctx, self.name, tags)
+
+    # -- preview ---------------------------------------------------------------------------
+    def preview(self, ctx: StepContext) -> Preview:
+        azure = self.runner.azure
+        assert azure is not None, "an ARM step needs an Azure session"
+        c = self.composed(ctx)
+        sink, step_id = self.runner.sink, self.runner.step.id
+        sink(Notice(step_id, f"Validating {self.name} with ARM (at subscription scope; nothing is created)…"))
+        validated = arm.validate(azure, c.location, self.name, c.template, c.parameters)
+        sink(Notice(step_id, "Asking ARM what would change (what-if)…"))
+        changes = arm.what_if(azure, c.location, self.name, c.template, c.parameters)
+        notes = [f"ARM preflight: {d}" for d in validated.diagnostics] + [WHAT_IF_NOTE]
+        for change in changes:
+            if change.change_type == "Unsupported" and change.reason:
+                notes.append(f"{change.name}: {change.reason}")
+        return Preview(changes, arm.sha256_json(c.template), arm.sha256_json(c.parameters), notes=tuple(notes),
+                       correlation_id=validated.correlation_id)
+
+    # -- deploy ----------------------------------------------------------------------------
+    def deploy(self, ctx: StepContext) -> dict[str, Any]:
+        runner, azure = self.runner, self.runner.azure
+        assert azure is not None
+        c = self.composed(ctx)
+        state, session, step_id = runner.state, runner.session, runner.step.id
+        existing = arm.status(azure, self.name)
+        dep = state.deployment
+        if dep is not None and dep.name == self.name and dep.status in ("submitting", "running") \
+                and existing is not None:
+            session.record("deployment.reattached", step_id, {
+                "deployment": self.name, "arm_state": existing.state, "id": existing.id,
+                "correlation_id": existing.correlation_id})
+            runner.sink(Notice(step_id, f"Re-attached to {self.name} ({existing.state}); not submitted again."))
+        else:
+            if existing is not None and existing.state not in TERMINAL:
+                raise AzureCallFailed(AzureFailure("DeploymentActive", f"Deployment {self.name} is already running.",
+                                                   self.name, "Wait for it to finish; the wizard re-attaches on "
+                                                   "resume."))
+            state.deployment = DeploymentRecord(name=self.name, resource_group="", status="submitting",
+                                                started_at=utc_now())
+            state.status = StepStatus.RUNNING
+            session.save()  # persisted BEFORE the PUT: a crash now resumes by asking ARM
+            arm.submit(azure, c.location, self.name, c.template, c.parameters)
+            current = arm.status(azure, self.name)
+            state.deployment.status = "running"
+            state.deployment.id = current.id if current else ""
+            state.deployment.correlation_id = current.correlation_id if current else ""
+            session.record("deployment.started", step_id, {
+                "deployment": self.name, "scope": "subscription", "location": c.location,
+                "resource_groups": sorted(c.groups.values()), "id": state.deployment.id,
+                "correlation_id": state.deployment.correlation_id,
+                "template_sha256": arm.sha256_json(c.template), "parameters_sha256": arm.sha256_json(c.parameters),
+                "secure_parameters": sorted(c.secure)})
+        state.status = StepStatus.RUNNING
+        session.save()
+        final = self._follow(_expected(c.template))
+        assert state.deployment is not None
+        if final.state != "Succeeded":
+            state.deployment.status = "failed"
+            failure = final.failure or AzureFailure(final.state, f"Deployment {self.name} ended {final.state}.",
+                                                    self.name)
+            failure = _with_failed_resource(failure, self.last_ops, final.correlation_id)
+            session.record("deployment.failed", step_id, {
+                "deployment": self.name, "id": final.id, "correlation_id": final.correlation_id,
+                "duration": final.duration, "error": failure.as_record()})
+            raise AzureCallFailed(failure)
+        state.deployment.status = "succeeded"
+        state.deployment.resources = self._made(final.output_resources)
+        session.record("deployment.succeeded", step_id, {
+            "deployment": self.name, "id": final.id, "correlation_id": final.correlation_id,
+            "duration": final.duration, "resources": state.deployment.resources})
+        return self.action.outputs(group_outputs(final.outputs), ctx)
+
+    def _made(self, output_resources: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Each resource with whether it existed before this deployment: its preview said
+        anything but Create (a resource the preview never listed is counted as new)."""
+        previewed = (self.runner.state.preview or {}).get("changes") or {}
+        return [{"id": rid, "type": arm.resource_type_of(rid),
+                 "existed_before": previewed.get(rid.lower(), "Create") != "Create"}
+                for rid in dict.fromkeys(output_resources)]
+
+    def _started(self) -> float:
+        """Seconds since the deployment was first submitted (also after a re-attach)."""
+        dep = self.runner.state.deployment
+        try:
+            begun = dt.datetime.fromisoformat(str(dep.started_at).replace("Z", "+00:00")) if dep else None
+        except ValueError:
+            begun = None
+        if begun is None:
+            return time.time()
+        return begun.timestamp()
+
+    def _follow(self, expected: int) -> arm.DeploymentStatus:
+        runner, azure = self.runner, self.runner.azure
+        assert azure is not None
+        started = self._started()
+        while True:
+            current = arm.status(azure, self.name)
+            if current is None:
+                raise AzureCallFailed(AzureFailure("DeploymentNotFound", f"ARM has no deployment {self.name}.",
+                                                   self.name, "Re-run the step; the deployment will be submitted."))
+            self.last_ops = arm.operations(azure, self.name)
+            runner.sink(DeployProgress(runner.step.id, DeploySnapshot(
+                self.name, current.state, max(time.time() - started, 0.0), self.last_ops, expected)))
+            if current.state in TERMINAL:
+                return current
+            time.sleep(runner.poll_interval)
+
+
+def _expected(template: Mapping[str, Any]) -> int:
+    """Resources the operator will see progress for: those inside the nested deployments."""
+    total = 0
+    for res in template.get("resources", []):
+        if not isinstance(res, Mapping):
+            continue
+        inner = (res.get("properties") or {}).get("template")
+        if str(res.get("type", "")).lower() == "microsoft.resources/deployments" and isinstance(inner, Mapping):
+            total += _expected(inner)
+        elif str(res.get("type", "")).lower() != "microsoft.resources/resourcegroups":
+            total += 1
+    return total
+
+
+def _with_failed_resource(failure: AzureFailure, ops: tuple[OperationState, ...], correlation: str) -> AzureFailure:
+    """Name the failing resource when ARM's top-level error does not, and keep the
+    deployment's correlation id on the failure so the audit and the screen can show it."""
+    failed = [o for o in ops if o.state == "Failed"]
+    resource = failure.resource
+    if not (resource and "/" in resource) and failed:
+        resource = f"{failed[0].resource_type}/{failed[0].resource_name}"
+    return AzureFailure(failure.code, failure.message, resource, failure.remedy, failure.details, failure.status,
+                        failure.correlation_id or correlation)
