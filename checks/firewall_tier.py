@@ -27,14 +27,9 @@ def probe_template(region: str, tier: str) -> dict[str, Any]:
 def probe_group(ctx: StepContext, preferred: str) -> str | None:
     """The group to validate against: the preferred one if it exists, else any other."""
     assert ctx.azure is not None
-    groups = ctx.azure.resources().resource_groups
-    if groups.check_existence(preferred):
-        return preferred
-    for group in groups.list():
-        state = str(getattr(group, "properties", None) and group.properties.provisioning_state or "")
-        if state != "Deleting":
-            return str(group.name)
-    return None
+    usable = [str(g.name) for g in ctx.azure.resources().resource_groups.list()  # one call: a list, not a probe each
+              if not (g.properties and g.properties.provisioning_state == "Deleting")]
+    return next((g for g in usable if g.lower() == preferred.lower()), usable[0] if usable else None)
 
 
 def check_firewall_tier(ctx: StepContext, resource_group: str, region: str, tier: str) -> Finding:

@@ -271,7 +271,7 @@ def test_network_zones_accept_the_display_name(make_ctx: MakeCtx) -> None:
 def test_firewall_premium_passes_where_offered(make_ctx: MakeCtx) -> None:
     finding = firewall_tier.check_firewall_tier(make_ctx("default"), "rg-hub-probe", "eastus2", "Premium")
     assert finding.status is CheckStatus.PASS
-    assert finding.evidence == {"region": "eastus2", "tier": "Premium"}
+    assert finding.evidence == {"region": "eastus2", "tier": "Premium", "validated_against": "NetworkWatcherRG"}
 
 
 def test_firewall_premium_fails_with_azures_code(make_ctx: MakeCtx) -> None:
@@ -283,6 +283,22 @@ def test_firewall_premium_fails_with_azures_code(make_ctx: MakeCtx) -> None:
     assert "SkuNotAvailable" in finding.summary
     # Standard is still offered there.
     assert firewall_tier.check_firewall_tier(ctx, "rg-hub-probe", "eastus2", "Standard").status is CheckStatus.PASS
+
+
+def test_firewall_tier_warns_when_no_group_exists_to_validate_against(make_ctx: MakeCtx) -> None:
+    """ARM short-circuits the preflight of a nested deployment into a group that does not exist
+    (NestedDeploymentShortCircuited), so a probe that creates its own group would pass live even
+    where the tier is missing. With nothing to validate against, the check says it cannot know."""
+    finding = firewall_tier.check_firewall_tier(make_ctx("empty-subscription"), "rg-hub-probe", "eastus2", "Premium")
+    assert finding.status is CheckStatus.WARN
+    assert "no resource group" in finding.summary and "az group create" in finding.remedy
+
+
+def test_firewall_tier_uses_the_hub_group_when_it_exists(make_ctx: MakeCtx) -> None:
+    ctx = make_ctx("no-firewall-premium")
+    ctx.azure.resources().resource_groups.create_or_update("rg-hub-probe", {"location": "eastus2"})  # type: ignore[union-attr]
+    finding = firewall_tier.check_firewall_tier(ctx, "rg-hub-probe", "eastus2", "Premium")
+    assert finding.status is CheckStatus.FAIL and finding.evidence["validated_against"] == "rg-hub-probe"
 
 
 def test_firewall_probe_creates_nothing(make_ctx: MakeCtx, backend_for: Any) -> None:

@@ -60,7 +60,7 @@ def _operator_text(exc: BaseException, sink: Recorder, ws: Workspace) -> str:
     """Everything the operator is shown about a failure: the exception, the headless lines,
     the events and the state the TUI reads."""
     err = io.StringIO()
-    _fail(err, "hub", exc)
+    _fail(err, "hub", exc, ws.session.id)
     parts = [str(exc), err.getvalue()]
     parts += [e.message for e in sink.of(Notice)]
     parts += ["\n".join(e.failure.lines()) + e.failure.remedy for e in sink.of(StepFinished) if e.failure]
@@ -149,7 +149,10 @@ def test_failed_firewall_names_resource_and_is_resumable(ws: Workspace) -> None:
     inner = failure.innermost()
     assert (inner.code, inner.message) == (code, message)
     assert inner.resource.endswith(f"/azureFirewalls/{firewall}")
-    assert failure.details and failure.details[0].code == "ResourceDeploymentFailure"
+    # a module's failure nests as in ARM: the step's deployment > its nested deployment > the resource
+    assert failure.details and failure.details[0].code == "DeploymentFailed"
+    assert failure.details[0].resource.endswith(f"/deployments/{_dep(ws)}-hub")
+    assert failure.details[0].details[0].code == "ResourceDeploymentFailure"
     assert failure.remedy and failure.correlation_id
     text = "\n".join(failure.lines())
     assert code in text and message in text and firewall in text

@@ -223,13 +223,20 @@ def test_hub_preview_deploy_then_nochange_and_modify(tmp_path: Path) -> None:
         assert report.ok, report.reason
         assert in_order(kinds(ws.session.dir), [
             "session.started", "decision.recorded", "check.result", "preview.shown", "preview.approved",
-            "resource_group.ensured", "deployment.started", "deployment.succeeded", "step.completed"])
+            "deployment.started", "deployment.succeeded", "step.completed"])
         hub_kinds = kinds(ws.session.dir, "hub")
-        assert in_order(hub_kinds, ["decision.recorded", "check.result", "resource_group.ensured", "preview.shown",
-                                    "preview.approved", "resource_group.ensured", "deployment.started",
+        assert in_order(hub_kinds, ["decision.recorded", "check.result", "preview.shown",
+                                    "preview.approved", "deployment.started",
                                     "deployment.succeeded", "check.result", "step.completed", "preview.shown",
                                     "decision.recorded", "check.result", "preview.shown"])
         assert hub_kinds.count("deployment.started") == 1
+        assert "resource_group.ensured" not in hub_kinds  # the approved deployment creates the group itself
+        succeeded = records_of(ws.session.dir, "deployment.succeeded", "hub")[0]["data"]
+        made = {r["id"].rsplit("/", 1)[-1]: r for r in succeeded["resources"]}
+        assert made["rg-enterprise-networking-hubs-eastus2"]["existed_before"] is False
+        assert made["fw-eastus2"]["type"] == "Microsoft.Network/azureFirewalls"
+        assert not any(r["existed_before"] for r in succeeded["resources"])
+        assert succeeded["correlation_id"] and succeeded["resources"] == runner.state.deployment.resources
         shown = records_of(ws.session.dir, "preview.shown", "hub")
         assert shown[0]["data"]["template_sha256"] == preview.template_sha256
         started = records_of(ws.session.dir, "deployment.started", "hub")[0]["data"]

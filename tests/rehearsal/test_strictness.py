@@ -290,3 +290,20 @@ def test_nested_deployment_into_a_new_group_is_short_circuited_then_fails_when_i
     assert inner.code == "DeploymentFailed" and inner.target.endswith("/deployments/inner")
     codes = json.dumps(done.properties.error.as_dict())
     assert "AvailabilityZoneNotSupported" in codes
+
+
+# -- secure parameters ----------------------------------------------------------------------------
+
+def test_secure_parameters_are_neither_echoed_nor_journaled(backend_ctx):
+    backend, ctx = backend_ctx
+    ctx.resources().resource_groups.create_or_update("rg-s", {"location": "eastus2"})
+    template = {"$schema": _one_pip()["$schema"], "contentVersion": "1.0.0.0",
+                "parameters": {"pfx": {"type": "secureString"}, "label": {"type": "string"}},
+                "resources": [], "outputs": {}}
+    secret = "c2VjcmV0LXBmeC1ieXRlcw-not-for-logs"
+    done = ctx.deployments().deployments.begin_create_or_update(
+        "rg-s", "sec", _deployment(template, {"pfx": secret, "label": "x"})).result()
+    assert done.properties.parameters["pfx"] == {"type": "SecureString"} or "value" not in done.properties.parameters["pfx"]
+    assert done.properties.parameters["label"]["value"] == "x"
+    text = (backend.state_dir / "rehearsal-journal.jsonl").read_text()
+    assert secret not in text and "value not journaled" in text

@@ -173,7 +173,8 @@ def _with_failed_resource(failure: AzureFailure, ops: tuple[OperationState, ...]
     deployment's correlation id on the failure so the audit and the screen can show it."""
     failed = [o for o in ops if o.state == "Failed"]
     resource = failure.resource
-    if not (resource and "/" in resource) and failed:
+    names_a_deployment = "/providers/microsoft.resources/deployments/" in resource.lower()
+    if failed and (names_a_deployment or "/" not in resource):
         resource = f"{failed[0].resource_type}/{failed[0].resource_name}"
     return AzureFailure(failure.code, failure.message, resource, failure.remedy, failure.details, failure.status,
                         failure.correlation_id or correlation)

@@ -21,9 +21,11 @@ def run_one(check: Check, ctx: StepContext) -> CheckResult:
         except Exception as exc:  # noqa: BLE001 - a failing call becomes an ERROR result, never a crash
             from wizard.azure.errors import from_exception
 
-            failure = from_exception(exc)
+            failure = exc.failure if hasattr(exc, "failure") else from_exception(exc)
+            evidence = {"error_code": failure.code, "status": failure.status,
+                        "correlation_id": failure.correlation_id, "resource": failure.resource}
             finding = Finding(CheckStatus.ERROR, f"Could not run: {failure.code}: {failure.message}"[:400],
-                              {"error_code": failure.code}, failure.remedy)
+                              {k: v for k, v in evidence.items() if v}, failure.remedy)
     return CheckResult(check.id, check.title, finding, round(time.perf_counter() - started, 3),
                        fixable=check.fix is not None and finding.status is not CheckStatus.PASS)
 

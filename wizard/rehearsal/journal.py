@@ -12,6 +12,27 @@ from pathlib import Path
 from typing import Any
 
 
+REDACTED = "[secure parameter: value not journaled]"
+
+
+def redact_secure_parameters(body: Any) -> Any:
+    """A copy of a deployment request without the values of its secureString/secureObject
+    parameters, so PFX files and passwords sent to ARM never reach the journal."""
+    if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
+        return body
+    props = body["properties"]
+    declared = (props.get("template") or {}).get("parameters") if isinstance(props.get("template"), dict) else None
+    given = props.get("parameters")
+    if not isinstance(declared, dict) or not isinstance(given, dict):
+        return body
+    secure = {k.lower() for k, v in declared.items()
+              if isinstance(v, dict) and str(v.get("type", "")).lower() in ("securestring", "secureobject")}
+    if not secure:
+        return body
+    redacted = {k: ({"value": REDACTED} if k.lower() in secure else v) for k, v in given.items()}
+    return {**body, "properties": {**props, "parameters": redacted}}
+
+
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -19,6 +40,7 @@ class Journal:
 
     def record(self, method: str, path: str, query: dict[str, str], request: Any, status: int,
                response: Any) -> None:
+        request = redact_secure_parameters(request)
         entry = {
             "ts": dt.datetime.now(dt.timezone.utc).isoformat(),
             "method": method,

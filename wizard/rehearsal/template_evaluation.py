@@ -19,6 +19,7 @@ from wizard.rehearsal.template_functions import EvalContext, evaluate_value
 Lookup = Callable[[str], "dict[str, Any] | None"]
 BODY_KEYS = ("location", "sku", "zones", "tags", "kind", "identity", "properties", "plan")
 DEPLOYMENT_TYPE = "microsoft.resources/deployments"
+SECURE_TYPES = ("securestring", "secureobject")
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,9 @@ def resolve_parameters(template: dict[str, Any], provided: dict[str, Any],
                                 f"template parameter '{name}' is not valid. The parameter value is not part of "
                                 f"the allowed value(s): '{','.join(map(str, allowed))}'.'.")
         ctx.parameters[name] = value
-        values[name] = {"type": spec.get("type", "String"), "value": value}
+        kind = str(spec.get("type", "String"))
+        # ARM never echoes a secure parameter's value (in responses it is only its type).
+        values[name] = {"type": kind} if kind.lower() in SECURE_TYPES else {"type": kind, "value": value}
     return values
 
 
