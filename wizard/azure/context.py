@@ -48,6 +48,12 @@ def actor_from_token(token: str) -> Actor:
     )
 
 
+def _physical(location: Any) -> bool:
+    """Logical regions (geographies such as 'unitedstates') cannot hold resources."""
+    kind = getattr(getattr(location, "metadata", None), "region_type", None)
+    return str(getattr(kind, "value", kind) or "Physical").lower() == "physical"
+
+
 @dataclass
 class AzureContext:
     credential: Any  # azure.core.credentials.TokenCredential
@@ -145,9 +151,7 @@ class AzureContext:
         with self._lock:
             if key not in self._memo:
                 listed = self.subscriptions().subscriptions.list_locations(self.subscription_id)
-                self._memo[key] = tuple(str(loc.name) for loc in listed
-                                        if str(getattr(getattr(loc, "metadata", None), "region_type", "Physical")
-                                               or "Physical") == "Physical")
+                self._memo[key] = tuple(str(loc.name) for loc in listed if _physical(loc))
             return tuple(self._memo[key])
 
     # -- identity ---------------------------------------------------------------------------
