@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes, PrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from checks.certificate_files import CertificateFileError, LoadedCert, load_any
+from checks.certificate_files import (PART_CERTIFICATE, PART_KEY, PART_PASSWORD, PART_PFX, CertificateFileError,
+                                      LoadedCert, load_any)
 from checks.pkcs12_asn1 import algorithm_family, algorithm_name
 from wizard.engine.contract import Finding
 
@@ -26,6 +27,18 @@ MIN_RSA_BITS = 2048
 KEY_VAULT_RSA_SIZES = (2048, 3072, 4096)
 REEXPORT_REMEDY = ("Re-export with `openssl pkcs12 -export -legacy …` (3DES + SHA-1 MAC), "
                    "or let the wizard re-export the file for you.")
+
+# Which input a loading error is about → what to do. PEM has no password, so only the PFX
+# rows may mention one.
+REMEDY_FOR_PART: dict[str, str] = {
+    PART_PFX: "Export the certificate with its chain and private key again as a complete .pfx/.p12 file, or give "
+              "the certificate and key as PEM.",
+    PART_PASSWORD: "Give the PFX's password (a PFX exported without a password needs none).",
+    PART_CERTIFICATE: "Give the certificate as complete -----BEGIN CERTIFICATE----- … -----END CERTIFICATE----- "
+                      "blocks (the certificate, then its intermediates), copied or exported again from the source.",
+    PART_KEY: "Give one unencrypted PKCS#8 private key (-----BEGIN PRIVATE KEY-----) that belongs to the "
+              "certificate.",
+}
 
 # Key class → label used in summaries and messages.
 KEY_TYPES: tuple[tuple[type, str], ...] = (
@@ -47,9 +60,11 @@ def _public(key: PrivateKeyTypes | CertificatePublicKeyTypes) -> Any:
 
 
 def key_description(key: PrivateKeyTypes | CertificatePublicKeyTypes) -> dict[str, Any]:
+    """Key type and size for evidence; the size key says its unit, since "key size 2048" alone
+    leaves a learner guessing (bits, not bytes)."""
     public = _public(key)
     kind = next((label for cls, label in KEY_TYPES if isinstance(public, cls)), type(public).__name__)
-    out: dict[str, Any] = {"key_type": kind, "key_size": getattr(public, "key_size", None)}
+    out: dict[str, Any] = {"key_type": kind, "key_size_bits": getattr(public, "key_size", None)}
     if isinstance(public, ec.EllipticCurvePublicKey):
         out["curve"] = public.curve.name
     return out
@@ -95,7 +110,8 @@ def check_parses(data: bytes, password: str | None = None, key_pem: bytes | None
     try:
         loaded = load_any(data, password, key_pem)
     except CertificateFileError as exc:
-        return Finding.fail("The certificate file cannot be used", str(exc), size_bytes=len(data))
+        return Finding.fail(str(exc), REMEDY_FOR_PART.get(exc.part, REMEDY_FOR_PART[PART_CERTIFICATE]),
+                            size_bytes=len(data), part=exc.part)
     evidence = {**certificate_summary(loaded.leaf), "format": loaded.source, "chain_length": len(loaded.chain),
                 "has_private_key": loaded.key is not None, "password_protected": loaded.password_protected}
     if loaded.password_protected:

@@ -196,3 +196,55 @@ def check_names(names: Mapping[str, tuple[str, str]]) -> Finding:
             "Give each resource its own name: " + "; ".join(collisions) + ".",
             collisions=collisions, **evidence)
     return Finding.ok(f"All {len(names)} names follow the Azure naming rules", **evidence)
+
+
+# DNS host names (RFC 1035 §2.3.4, RFC 1123 §2.1): what a certificate SAN and an App Gateway
+# listener accept. Wildcards follow RFC 6125 as browsers apply it: '*' only as the whole left-most
+# label, with at least two labels under it, so '*.com' is refused.
+DNS_MAX_NAME_CHARS = 253
+DNS_MAX_LABEL_CHARS = 63
+DNS_MIN_LABELS_UNDER_WILDCARD = 2
+_DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?")
+_DNS_LABEL_CHARS = re.compile(r"[a-z0-9\-]")
+
+
+def dns_name_error(value: str, label: str, wildcard: bool = False) -> str | None:
+    """One sentence naming the field (``label``) and what is wrong with the host name, or None.
+
+    ``wildcard`` True requires the ``*.name`` form (an ingress wildcard); False refuses '*' (a
+    listener host is the one name visitors type). Case is ignored, as DNS ignores it."""
+    name = (value or "").strip().lower().rstrip(".")
+    if not name:
+        example = "*.aks-ingress.contoso.com" if wildcard else "bicycle.contoso.com"
+        return f"{label}: enter a DNS name, for example {example}."
+    if "://" in name or "/" in name or ":" in name:
+        return f"{label}: {value!r} is a URL; enter only the host name, without scheme, port or path."
+    if len(name) > DNS_MAX_NAME_CHARS:
+        return f"{label}: {len(name)} characters is longer than DNS allows ({DNS_MAX_NAME_CHARS})."
+    labels = name.split(".")
+    if wildcard:
+        if labels[0] != "*":
+            return f"{label}: {value!r} must start with '*.' (for example *.aks-ingress.contoso.com)."
+        labels = labels[1:]
+        if len(labels) < DNS_MIN_LABELS_UNDER_WILDCARD:
+            return (f"{label}: {value!r} is too broad; a wildcard needs at least {DNS_MIN_LABELS_UNDER_WILDCARD} "
+                    "labels after '*.', and browsers refuse wildcards for a whole top-level domain.")
+    if "*" in ".".join(labels):
+        where = "only as the whole first label" if wildcard else "not at all: the listener host is one exact name"
+        return f"{label}: '*' is allowed {where}."
+    if len(labels) < 2:
+        return f"{label}: {value!r} needs a domain after the host, for example {name}.contoso.com."
+    for part in labels:
+        if not part:
+            return f"{label}: {value!r} has an empty label (two dots in a row, or a leading dot)."
+        if len(part) > DNS_MAX_LABEL_CHARS:
+            return f"{label}: the label {part[:20]}… has {len(part)} characters; DNS allows {DNS_MAX_LABEL_CHARS}."
+        bad = sorted({c for c in part if not _DNS_LABEL_CHARS.fullmatch(c)})
+        if bad:
+            return (f"{label}: {', '.join(repr(c) for c in bad)} {'is' if len(bad) == 1 else 'are'} not allowed in a "
+                    "DNS name (letters, digits and hyphens only, labels separated by dots).")
+        if not _DNS_LABEL.fullmatch(part):
+            return f"{label}: the label {part!r} must start and end with a letter or digit, not a hyphen."
+    if labels[-1].isdigit():
+        return f"{label}: {value!r} looks like an IP address; a certificate for a host name needs a DNS name."
+    return None

@@ -94,6 +94,19 @@ def read_tlv(data: bytes, pos: int = 0) -> tuple[Tlv, int]:
     return Tlv(tag, data[start:cursor]), cursor + 2
 
 
+def declared_size(data: bytes) -> int | None:
+    """How many bytes the outer element says it spans (header included), or None when even its
+    header cannot be read or its length is indefinite. Comparing this with ``len(data)`` tells a
+    cut-off file (declares more than it holds) apart from one that is damaged inside."""
+    if len(data) < 2:
+        return None
+    try:
+        length, start = _read_length(data, 1)
+    except Asn1Error:
+        return None
+    return None if length is None else start + length
+
+
 def children(tlv: Tlv) -> list[Tlv]:
     """The elements inside a constructed element."""
     items, pos = [], 0

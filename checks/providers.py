@@ -4,6 +4,7 @@ failure halfway through a deployment; catching them here costs nothing."""
 
 from __future__ import annotations
 
+from wizard.azure.remedies import HEADLESS_RESUME, TUI_KEYS, provider_register_commands
 from wizard.engine.contract import CheckStatus, Finding, StepContext
 
 REQUIRED_PROVIDERS: dict[str, str] = {
@@ -33,6 +34,7 @@ def _states(ctx: StepContext) -> dict[str, str]:
 
 
 def check_providers(ctx: StepContext) -> Finding:
+    """Fail on any required provider that is not Registered; warn when they are all on their way."""
     states = _states(ctx)
     missing = sorted(ns for ns, state in states.items() if state != "Registered")
     evidence = {"providers": states}
@@ -41,11 +43,18 @@ def check_providers(ctx: StepContext) -> Finding:
     registering = [ns for ns in missing if states[ns] == "Registering"]
     if registering and len(registering) == len(missing):
         return Finding(CheckStatus.WARN, "Still registering: " + ", ".join(registering), evidence,
-                       "Registration takes a few minutes; re-run the checks shortly.")
+                       f"Registration takes a few minutes; run the checks again shortly (key {TUI_KEYS['checks']}; "
+                       f"headless: `{HEADLESS_RESUME}`).")
     detail = "; ".join(f"{ns} ({REQUIRED_PROVIDERS[ns]})" for ns in missing)
-    return Finding(CheckStatus.FAIL, "Not registered: " + detail, evidence,
-                   "Press r to register them now (audited), or run `az provider register --namespace <ns>` "
-                   "for each.")
+    return Finding(CheckStatus.FAIL, "Not registered: " + detail, evidence, register_remedy(missing))
+
+
+def register_remedy(missing: list[str]) -> str:
+    """Both ways to register: the wizard's one-key fix, and, for ``aks-wizard run`` (which has no
+    flag for it), the exact az commands for the namespaces that are missing."""
+    return (f"Press {TUI_KEYS['fix']} (Fix) to register them now; the wizard records it in the audit log and "
+            f"checks again. Headless, `aks-wizard run` does not register providers: run "
+            f"{provider_register_commands(missing)}, wait a few minutes, then `{HEADLESS_RESUME}`.")
 
 
 def register_missing(ctx: StepContext, finding: Finding) -> str:

@@ -36,8 +36,8 @@ def _named(pattern: str) -> Callable[[StepContext], str]:
     return lambda ctx: pattern.format(region=ctx.answers.get("location") or _region_default(ctx))
 
 
-def _cidr(value: Any, ctx: StepContext) -> str | None:
-    return network.cidr_error(str(value))
+def _cidr(label: str) -> Callable[[Any, StepContext], str | None]:
+    return network.cidr_validator(label)
 
 
 def _name(kind: str) -> Callable[[Any, StepContext], str | None]:
@@ -64,8 +64,8 @@ def _subnets(a: Mapping[str, Any]) -> dict[str, str]:
     return subnets
 
 
-def _public_ips_needed(a: Mapping[str, Any]) -> int:
-    return int(a["firewall_public_ips"]) + 1 + (1 if _basic(a) else 0)
+def _public_ips_needed(a: Mapping[str, Any]) -> dict[str, int]:
+    return network.hub_public_ip_needs(int(a["firewall_public_ips"]), _basic(a))
 
 
 def _names(a: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
@@ -134,21 +134,22 @@ HUB = StepDefinition(
               validators=(_name("resource_group"),)),
         Field("hub_cidr", "Hub address space", "Must not overlap the spokes or any network you will peer; the "
               "reference uses 10.200.0.0/24 for the first regional hub.", default="10.200.0.0/24",
-              validators=(_cidr,)),
+              validators=(_cidr("Hub address space"),)),
         Field("firewall_subnet", "AzureFirewallSubnet", "Exactly /26: the firewall scales out inside it.",
-              default="10.200.0.0/26", validators=(_cidr,)),
+              default="10.200.0.0/26", validators=(_cidr("AzureFirewallSubnet"),)),
         Field("gateway_subnet", "GatewaySubnet", "Reserved for a VPN/ExpressRoute gateway to on-premises; /27 or "
-              "larger.", default="10.200.0.64/27", validators=(_cidr,)),
+              "larger.", default="10.200.0.64/27", validators=(_cidr("GatewaySubnet"),)),
         Field("bastion_subnet", "AzureBastionSubnet", "Bastion needs /26 or larger since Nov 2021; the reference's "
-              "/27 is stale.", default="10.200.0.128/26", validators=(_cidr,)),
+              "/27 is stale.", default="10.200.0.128/26", validators=(_cidr("AzureBastionSubnet"),)),
         Field("firewall_management_subnet", "AzureFirewallManagementSubnet", "The Basic tier always needs a "
-              "management NIC in its own /26.", default="10.200.0.192/26", validators=(_cidr,),
+              "management NIC in its own /26.", default="10.200.0.192/26", validators=(_cidr("AzureFirewallManagementSubnet"),),
               visible_when=_basic),
         Field("firewall_tier", "Firewall tier", "Every spoke's egress goes through this firewall; Premium adds "
               "IDPS and TLS inspection, which the regulated reference requires.", default="Premium",
               kind=FieldKind.CHOICE, choices=TIERS),
         Field("firewall_public_ips", "Firewall public IPs", "Each public IP adds 2,496 SNAT ports per backend "
-              "instance; the reference uses 3 so a busy cluster does not exhaust SNAT.", default=3,
+              "instance; the reference uses 3 so a busy cluster does not exhaust SNAT. Bastion has 1 public IP of "
+              "its own, so the hub needs 3 + 1 = 4 by default.", default=3,
               kind=FieldKind.INT, validators=(_ip_count,)),
         Field("dns_proxy", "DNS proxy", "Lets network rules use FQDNs and gives spokes one DNS resolver to log. "
               "Basic has no DNS proxy, so this is asked only for Standard and Premium.", default=True,
@@ -174,11 +175,11 @@ HUB = StepDefinition(
     ),
     checks=(
         Check("hub.subnets", "Subnets fit, sizes and no overlaps",
-              _check(lambda a: network.check_subnets_in_vnet([a["hub_cidr"]], _subnets(a)))),
+              _check(lambda a: network.check_subnets_in_vnet([a["hub_cidr"]], _subnets(a), space_label="Hub address space"))),
         Check("hub.forbidden-ranges", "No reserved or forbidden ranges",
-              _check(lambda a: network.check_forbidden_ranges([a["hub_cidr"]]))),
+              _check(lambda a: network.check_forbidden_ranges({"Hub address space": a["hub_cidr"]}))),
         Check("hub.planned-overlap", "No overlap with the planned spoke and cluster ranges",
-              _check(lambda a: network.check_no_overlap({"hub": a["hub_cidr"], **PLANNED_RANGES}))),
+              _check(lambda a: network.check_no_overlap({"Hub address space": a["hub_cidr"], **PLANNED_RANGES}))),
         Check("hub.names", "Resource names follow Azure's rules",
               _check(lambda a: naming.check_names(_names(a)))),
         Check("hub.snat", "Firewall public IPs and SNAT",

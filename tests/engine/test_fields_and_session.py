@@ -148,6 +148,9 @@ def test_every_validator_in_the_built_steps_is_covered() -> None:
 
 
 VALIDATOR_CASES: list[tuple[StepDefinition, str, Any, Any]] = [
+    (TLS_CERTIFICATES, "listener_host", "bicycle.contoso.com", "bicycle..contoso.com"),
+    (TLS_CERTIFICATES, "ingress_wildcard", "*.aks-ingress.contoso.com", "*.com"),
+    (TLS_CERTIFICATES, "ingress_validity_days", 365, 0),
     (PREREQUISITES, "region", "eastus2", "East US 2"),
     (HUB, "location", "eastus2", "East US 2"),
     (HUB, "resource_group", "rg-enterprise-networking-hubs-eastus2", "rg#hub"),

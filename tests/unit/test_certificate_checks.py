@@ -290,7 +290,7 @@ def test_check_signature_hash_rejects_sha1() -> None:
 
 def test_certificate_summary_holds_public_facts_only(listener: GeneratedCert) -> None:
     summary = certificate_summary(listener.cert)
-    assert summary["sans"] == ["bicycle.contoso.com"] and summary["key_type"] == "RSA" and summary["key_size"] == 2048
+    assert summary["sans"] == ["bicycle.contoso.com"] and summary["key_type"] == "RSA" and summary["key_size_bits"] == 2048
     assert summary["sha256_fingerprint"] == fingerprint(listener.cert.public_bytes(serialization.Encoding.DER))
     assert summary["serial"] == format(listener.cert.serial_number, "x")
     assert dt.datetime.fromisoformat(summary["not_after"]) == listener.cert.not_valid_after_utc
@@ -324,3 +324,89 @@ def test_pfx_protection_rejects_non_pfx(data: bytes) -> None:
 def test_decode_oid_rejects_other_tags() -> None:
     with pytest.raises(Asn1Error):
         decode_oid(Tlv(0x02, b"\x01"))
+
+
+# --- damaged files: say what is actually wrong, and which input ------------------------------------
+
+def _cut(pem: bytes, keep_lines: int, close: bool) -> bytes:
+    """The first ``keep_lines`` lines of a PEM, optionally with its END line put back."""
+    lines = pem.decode().splitlines()
+    end = [lines[-1]] if close else []
+    return ("\n".join(lines[:keep_lines] + end) + "\n").encode()
+
+
+@pytest.mark.parametrize(("damage", "expected"), [
+    ("no_end_line", "cut off"),
+    ("lines_missing", "truncated"),
+    ("not_base64", "not base64"),
+    ("not_der", "DER data inside is damaged"),
+    ("odd_length", "not a multiple of 4"),
+])
+def test_damaged_pem_certificate_block_is_described(listener: GeneratedCert, damage: str, expected: str) -> None:
+    pem = listener.cert_pem
+    data = {
+        "no_end_line": _cut(pem, 6, close=False),
+        "lines_missing": _cut(pem, 6, close=True),
+        "not_base64": pem.replace(pem.splitlines()[2], b"this line is !!! garbage"),
+        "not_der": b"-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n",
+        "odd_length": b"-----BEGIN CERTIFICATE-----\nMIIC\nMII\n-----END CERTIFICATE-----\n",
+    }[damage]
+    with pytest.raises(CertificateFileError) as caught:
+        load_pem(data, listener.key_pem)
+    message = str(caught.value)
+    assert expected in message
+    assert "No PEM certificate found" not in message  # the BEGIN line is there: never claim it is missing
+    assert "BEGIN CERTIFICATE" in message and caught.value.part == "certificate"
+
+
+def test_damaged_pem_names_the_line_and_the_block(listener: GeneratedCert, ingress: GeneratedCert) -> None:
+    bad_line = listener.cert_pem.splitlines()[3]
+    damaged = ingress.cert_pem + listener.cert_pem.replace(bad_line, bad_line[:10] + b"#" + bad_line[11:])
+    with pytest.raises(CertificateFileError) as caught:
+        load_pem(damaged, listener.key_pem)
+    message = str(caught.value)
+    first_line_of_block_two = len(ingress.cert_pem.splitlines()) + 1
+    assert "Certificate 2 of 2" in message and "'#'" in message
+    assert f"line {first_line_of_block_two + 3}" in message
+
+
+def test_damaged_private_key_block_is_described_as_a_key_problem(listener: GeneratedCert) -> None:
+    with pytest.raises(CertificateFileError) as caught:
+        load_pem(listener.cert_pem, _cut(listener.key_pem, 8, close=True))
+    assert caught.value.part == "key"
+    assert "private key" in str(caught.value) and "truncated" in str(caught.value)
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"\x30\x82\x01\x00", "binary (DER)"),
+    (b"-----BEGIN PKCS7-----\nMA==\n-----END PKCS7-----\n", "openssl pkcs7"),
+    (b"nothing at all", "no -----BEGIN CERTIFICATE----- line"),
+])
+def test_pem_without_any_certificate_block_says_what_it_is(data: bytes, expected: str) -> None:
+    with pytest.raises(CertificateFileError, match="No PEM certificate found") as caught:
+        load_pem(data)
+    assert expected in str(caught.value)
+
+
+def test_cut_off_pfx_is_not_called_not_a_pfx(listener: GeneratedCert) -> None:
+    data = listener.pfx_bytes()
+    with pytest.raises(CertificateFileError) as caught:
+        load_pfx(data[: len(data) // 2])
+    assert "cut off" in str(caught.value) and f"{len(data):,} bytes" in str(caught.value)
+    assert caught.value.part == "pfx"
+
+
+@pytest.mark.parametrize(("password", "part"), [(None, "password"), ("wrong", "password")])
+def test_pfx_password_errors_are_about_the_password(listener: GeneratedCert, password: str | None,
+                                                    part: str) -> None:
+    with pytest.raises(CertificateFileError) as caught:
+        load_pfx(_aes_pfx(listener, b"pw"), password)
+    assert caught.value.part == part
+
+
+def test_check_parses_remedy_fits_the_format(listener: GeneratedCert) -> None:
+    pem = check_parses(_cut(listener.cert_pem, 6, close=True) + listener.key_pem)
+    assert pem.status is CheckStatus.FAIL and "truncated" in pem.summary
+    assert "password" not in pem.remedy.lower()  # PEM has no password
+    pfx = check_parses(_aes_pfx(listener, b"pw"), "wrong")
+    assert pfx.status is CheckStatus.FAIL and "password" in pfx.remedy.lower()

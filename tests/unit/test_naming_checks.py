@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.naming import NAME_RULES, check_names, name_error, node_resource_group_error
+from checks.naming import NAME_RULES, check_names, dns_name_error, name_error, node_resource_group_error
 from wizard.engine.contract import CheckStatus
 
 VALID = [
@@ -113,3 +113,33 @@ def test_check_names_warns_on_case_insensitive_collision() -> None:
     finding = check_names({"Spoke VNet": ("virtual_network", "vnet-spoke"), "Hub VNet": ("virtual_network", "VNET-Spoke")})
     assert finding.status is CheckStatus.WARN
     assert "case-insensitively" in finding.remedy
+
+
+# -- DNS host names (the names a certificate must serve) -------------------------------------------
+
+@pytest.mark.parametrize(("value", "wildcard"), [
+    ("bicycle.contoso.com", False), ("Bicycle.Contoso.COM.", False), ("a-1.b.example", False),
+    ("*.aks-ingress.contoso.com", True), ("*.contoso.com", True),
+])
+def test_dns_name_accepts_valid_host_names(value: str, wildcard: bool) -> None:
+    assert dns_name_error(value, "Host", wildcard=wildcard) is None
+
+
+@pytest.mark.parametrize(("value", "wildcard", "expected"), [
+    ("", False, "enter a DNS name"),
+    ("bicycle", False, "needs a domain"),
+    ("bicycle..contoso.com", False, "empty label"),
+    ("-bicycle.contoso.com", False, "not a hyphen"),
+    ("bi cycle.contoso.com", False, "' ' is not allowed"),
+    ("a" * 64 + ".contoso.com", False, "64 characters; DNS allows 63"),
+    (("a" * 60 + ".") * 5 + "com", False, "longer than DNS allows (253)"),
+    ("http://bicycle.contoso.com/", False, "is a URL"),
+    ("*.contoso.com", False, "not at all"),
+    ("10.0.0.1", False, "looks like an IP address"),
+    ("apps.contoso.com", True, "must start with '*.'"),
+    ("*.com", True, "too broad"),
+    ("*.*.contoso.com", True, "only as the whole first label"),
+])
+def test_dns_name_rejects_with_the_field_named(value: str, wildcard: bool, expected: str) -> None:
+    error = dns_name_error(value, "Listener host name", wildcard=wildcard)
+    assert error is not None and error.startswith("Listener host name: ") and expected in error

@@ -12,7 +12,9 @@ from checks.network import (
     check_no_overlap,
     check_subnets_in_vnet,
     cidr_error,
+    cidr_validator,
     firewall_needs_management_subnet,
+    hub_public_ip_needs,
     nth_usable,
     subnet_size_error,
     suggest_subnet_layout,
@@ -32,8 +34,10 @@ HUB_SUBNETS = {
     (" 10.240.0.0/16 ", None),
     ("10.200.0.5/24", "did you mean 10.200.0.0/24?"),
     ("10.200.0.0", "no prefix length"),
-    ("10.300.0.0/24", "not a valid IPv4 network"),
-    ("10.0.0.0/33", "not a valid IPv4 network"),
+    ("10.300.0.0/24", "300 is larger than 255"),
+    ("10.0.0.0/33", "prefix length /33 is larger than 32, the IPv4 maximum"),
+    ("10.0.0.0/x", "whole number from 0 to 32"),
+    ("10.0.0/24", "four numbers"),
     ("fd00::/8", "IPv6"),
     ("", "CIDR form"),
 ])
@@ -89,7 +93,7 @@ def test_subnets_may_span_several_address_spaces() -> None:
 
 @pytest.mark.parametrize(("cidrs", "status", "expected"), [
     (["10.240.0.0/16", "172.16.0.0/16", "192.168.0.0/16", "100.64.0.0/16"], CheckStatus.PASS, ""),
-    ({"service CIDR": "172.30.0.0/16"}, CheckStatus.FAIL, "service CIDR (172.30.0.0/16) overlaps 172.30.0.0/16"),
+    ({"service CIDR": "172.30.0.0/16"}, CheckStatus.FAIL, "service CIDR (172.30.0.0/16) is the AKS-reserved range"),
     (["172.16.0.0/12"], CheckStatus.FAIL, "172.31.0.0/16"),  # overlap, not just equality
     (["169.254.0.0/24"], CheckStatus.FAIL, "link-local"),
     (["168.63.0.0/16"], CheckStatus.FAIL, "168.63.129.16/32"),
@@ -171,3 +175,58 @@ def test_firewall_public_ip_count(count: int, status: CheckStatus) -> None:
         assert "SNAT" in finding.remedy and "3" in finding.remedy
     if status is CheckStatus.PASS:
         assert finding.evidence["snat_ports_per_instance"] == count * 2496
+
+
+# -- messages name the field and say why ------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["10.0.0.0/33", "10.300.0.0/24", "", "10.200.0.5/24", "10.0.0.0", "fd00::/8"])
+def test_cidr_error_names_the_field_when_given_a_label(text: str) -> None:
+    error = cidr_error(text, "Hub address space")
+    assert error is not None and error.startswith("Hub address space: ")
+    assert cidr_validator("Hub address space")(text, None) == error
+
+
+def test_subnet_plan_names_the_address_space_field() -> None:
+    finding = check_subnets_in_vnet("10.200.0.0/33", HUB_SUBNETS, space_label="Hub address space")
+    assert finding.status is CheckStatus.FAIL
+    assert "Hub address space: 10.200.0.0/33" in finding.remedy and "larger than 32" in finding.remedy
+    outside = check_subnets_in_vnet("10.201.0.0/24", HUB_SUBNETS, space_label="Hub address space")
+    assert "not inside the Hub address space" in outside.remedy
+
+
+@pytest.mark.parametrize(("cidr", "relation", "reason"), [
+    ("172.30.0.0/16", "is the AKS-reserved range 172.30.0.0/16", "AKS reserves these addresses"),
+    ("172.30.4.0/24", "lies inside the AKS-reserved range 172.30.0.0/16", "AKS reserves"),
+    ("172.16.0.0/12", "contains the AKS-reserved ranges 172.30.0.0/16 and 172.31.0.0/16", "AKS reserves"),
+    ("168.63.0.0/16", "contains the Azure platform address 168.63.129.16/32", "Azure DNS"),
+    ("169.254.0.0/24", "lies inside the link-local range", "link-local"),
+])
+def test_forbidden_range_message_names_field_range_and_reason(cidr: str, relation: str, reason: str) -> None:
+    finding = check_forbidden_ranges({"Hub address space": cidr})
+    assert finding.status is CheckStatus.FAIL
+    assert finding.summary.startswith(f"Hub address space ({cidr})")
+    assert f"Hub address space ({cidr}) {relation}" in finding.remedy and reason in finding.remedy
+    assert f"{cidr} overlaps {cidr}" not in finding.remedy
+
+
+def test_forbidden_range_advice_is_derived_from_the_tables() -> None:
+    remedy = check_forbidden_ranges(["172.31.0.0/16"]).remedy
+    assert remedy.startswith("The range 172.31.0.0/16 is the AKS-reserved range")
+    assert "172.16.0.0/12 (outside 172.30.0.0/15)" in remedy
+
+
+def test_snat_messages_give_units_and_count_bastion_separately() -> None:
+    warn = check_firewall_public_ip_count(1)
+    assert "20 public IPs" in warn.remedy and "Bastion" in warn.remedy
+    ok = check_firewall_public_ip_count(3)
+    assert "3 firewall public IPs" in ok.summary and "20 public IPs" in ok.summary and "Bastion" in ok.summary
+    assert "near 20)" not in ok.summary + warn.remedy  # the bare number without its unit
+
+
+@pytest.mark.parametrize(("ips", "management", "expected"), [
+    (3, False, {"Azure Firewall": 3, "Bastion": 1}),
+    (2, True, {"Azure Firewall": 2, "Bastion": 1, "the firewall management NIC": 1}),
+])
+def test_hub_public_ip_needs_is_firewall_plus_bastion(ips: int, management: bool, expected: dict[str, int]) -> None:
+    needs = hub_public_ip_needs(ips, management)
+    assert needs == expected and sum(needs.values()) == ips + 1 + int(management)

@@ -5,12 +5,32 @@ message, never instead of it."""
 
 from __future__ import annotations
 
+# The terminal UI's step keys, by action (``wizard/ui/screens/main.py`` binds them; this layer
+# may not import the UI). Remedies name keys from this table, never from memory, and
+# tests/unit/test_msg_keys.py fails when it drifts from the real bindings.
+TUI_KEYS: dict[str, str] = {"save": "ctrl+s", "checks": "c", "fix": "f", "override": "o", "preview": "p",
+                            "approve": "a", "complete": "x", "retry": "r"}
+
+# What the same remedies are without the TUI (``aks-wizard run``).
+HEADLESS_RESUME = "aks-wizard run --resume <session-id> --yes"
+RETRY = f"retry the step (key {TUI_KEYS['retry']}; headless: `{HEADLESS_RESUME}`)"
+
+
+def provider_register_commands(namespaces: list[str] | tuple[str, ...]) -> str:
+    """The az commands that register ``namespaces``: what to do when no wizard key is at hand
+    (``aks-wizard run`` has no flag that registers providers)."""
+    return "; ".join(f"`az provider register --namespace {ns}`" for ns in namespaces)
+
+
 REMEDIES: dict[str, str] = {
     "AuthorizationFailed": "Your identity lacks a role at this scope. Ask an Owner to grant Contributor + User Access "
                            "Administrator (or Owner) on the subscription, then re-run the checks.",
     "LinkedAuthorizationFailed": "A linked resource is in a scope you cannot write to. Grant the role on that scope too.",
-    "MissingSubscriptionRegistration": "Register the resource provider named in the message (Prerequisites step, "
-                                       "key r) or run `az provider register --namespace <ns>`, then retry.",
+    "MissingSubscriptionRegistration": "Register the resource provider named in the message. In the wizard: open "
+                                       f"the Prerequisites step, run its checks (key {TUI_KEYS['checks']}) and "
+                                       f"press {TUI_KEYS['fix']} to register what is missing. Headless (no flag "
+                                       "does this): run `az provider register --namespace <namespace from the "
+                                       f"message>`. Then {RETRY}.",
     "QuotaExceeded": "Request a quota increase (Portal > Quotas) or choose a smaller VM size / fewer nodes.",
     "OperationNotAllowed": "Usually a quota limit. Read the numbers in the message and request an increase.",
     "SkuNotAvailable": "This size or tier is not offered in the region for your subscription. Choose another "
@@ -25,13 +45,14 @@ REMEDIES: dict[str, str] = {
                                  "and the reason.",
     "DeploymentFailed": "One or more resources failed; see the resource-level error below.",
     "DeploymentActive": "A deployment with this name is still running. Wait for it: the wizard re-attaches to it.",
-    "TooManyRequests": "Azure throttled the requests. The wizard already retried with back-off; wait a minute and retry.",
-    "InternalServerError": "Azure had a transient failure. Retry the step; nothing was lost.",
-    "ServiceUnavailable": "Azure is temporarily unavailable. Retry the step in a few minutes; nothing was lost.",
-    "ResourceGroupNotFound": "The resource group does not exist. Re-run the step; the wizard creates it first.",
+    "TooManyRequests": "Azure throttled the requests. The wizard already retried with back-off; wait a minute, then "
+                       f"{RETRY}.",
+    "InternalServerError": f"Azure had a transient failure; nothing was lost. {RETRY.capitalize()}.",
+    "ServiceUnavailable": f"Azure is temporarily unavailable; nothing was lost. In a few minutes, {RETRY}.",
+    "ResourceGroupNotFound": f"The resource group does not exist. {RETRY.capitalize()}: the wizard creates it first.",
     "NsgFlowLogCreationBlocked": "Azure no longer allows new NSG flow logs. Use VNet flow logs instead (the wizard's "
                                 "templates already do).",
-    "ConnectionError": "The connection to Azure failed. Check your network or proxy, then retry the step.",
+    "ConnectionError": f"The connection to Azure failed. Check your network or proxy, then {RETRY}.",
     "CredentialUnavailable": "Sign in again: run `az login` (or use device-code sign-in), then retry.",
     "Authorization_RequestDenied": "Your Entra account cannot perform this directory operation. Ask a Groups or User "
                                    "Administrator, or supply existing group ids.",
