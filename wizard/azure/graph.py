@@ -4,15 +4,35 @@ and azure-core gives us the same retry, auth and TLS behaviour as the ARM client
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from wizard.azure.endpoints import Endpoints
 
 
 class GraphError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    """Graph answered with an error. Carries what a reviewer needs to trace the call (status,
+    Graph's code and message, the request ids from ``innerError``) and never the token.
+
+    ``response`` is the azure-core response, so ``wizard.azure.errors.from_exception`` reads
+    Graph's own code and status when the error escapes a check."""
+
+    def __init__(self, status: int, code: str, message: str, *, request: str = "", request_id: str = "",
+                 client_request_id: str = "", date: str = "", response: Any = None) -> None:
         super().__init__(f"{code}: {message}")
         self.status, self.code, self.message = status, code, message
+        self.request, self.request_id, self.client_request_id, self.date = request, request_id, client_request_id, date
+        self.response = response
+
+    def as_evidence(self) -> dict[str, Any]:
+        """JSON-able, secret-free record of the refusal for a check's evidence."""
+        out: dict[str, Any] = {"request": self.request, "status": self.status, "code": self.code,
+                               "message": self.message}
+        for key, value in (("request_id", self.request_id), ("client_request_id", self.client_request_id),
+                           ("date", self.date)):
+            if value:
+                out[key] = value
+        return out
 
 
 class GraphClient:
@@ -36,7 +56,9 @@ class GraphClient:
     def get(self, path: str) -> Any:
         from azure.core.rest import HttpRequest
 
-        request = HttpRequest("GET", f"{self._base}/v1.0/{path.lstrip('/')}")
+        relative = f"/v1.0/{path.lstrip('/')}"
+        # Graph echoes client-request-id in its answers (and in innerError), as the Graph SDKs use it.
+        request = HttpRequest("GET", f"{self._base}{relative}", headers={"client-request-id": str(uuid.uuid4())})
         response = self._client.send_request(request)
         body: Any = None
         try:
@@ -45,8 +67,16 @@ class GraphClient:
             body = None
         if response.status_code >= 400:
             err = (body or {}).get("error", {}) if isinstance(body, dict) else {}
+            err = err if isinstance(err, dict) else {}
+            inner = err.get("innerError") or err.get("innererror") or {}
+            inner = inner if isinstance(inner, dict) else {}
+            headers = response.headers
             raise GraphError(response.status_code, str(err.get("code", response.status_code)),
-                             str(err.get("message", response.text()[:200])))
+                             str(err.get("message", response.text()[:200])), request=f"GET {relative}",
+                             request_id=str(inner.get("request-id") or headers.get("request-id") or ""),
+                             client_request_id=str(inner.get("client-request-id")
+                                                   or headers.get("client-request-id") or ""),
+                             date=str(inner.get("date") or ""), response=response)
         return body
 
     def me(self) -> dict[str, Any]:
@@ -56,10 +86,13 @@ class GraphClient:
         return list(self.get("organization").get("value", []))
 
     def authorization_policy(self) -> dict[str, Any]:
+        """Needs Policy.Read.All and, for a user, a role such as Global Reader (Graph docs);
+        raises GraphError 403 otherwise."""
         return self.get("policies/authorizationPolicy")
 
     def my_directory_roles(self) -> list[dict[str, Any]]:
-        """Directory roles the signed-in user holds (transitively)."""
+        """Directory roles the signed-in user holds (transitively). Only active assignments:
+        a PIM-eligible role that is not activated does not appear."""
         body = self.get("me/transitiveMemberOf/microsoft.graph.directoryRole")
         return list(body.get("value", []))
 

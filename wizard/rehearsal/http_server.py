@@ -73,7 +73,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = refuse(path, query, headers, self.server.backend.signing_key, world.scenario.tenant_id,
                               ids["request"])
         if response is None:
-            response = self._dispatch(Request(method, path, query, body, {}, world, headers, ids["correlation"]))
+            response = self._dispatch(Request(method, path, query, body, {}, world, headers, ids["correlation"],
+                                              ids["request"]))
         self.server.journal.record(method, path, query, body, response.status, response.body)
         self._send(method, response, ids, is_graph(path))
 

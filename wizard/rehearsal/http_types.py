@@ -22,6 +22,7 @@ class Request:
     world: "World"
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names; never journaled
     correlation_id: str = ""  # x-ms-correlation-request-id of this request (the client's, or ARM's own)
+    request_id: str = ""  # the id the response carries (x-ms-request-id; Graph's request-id)
 
 
 @dataclass
