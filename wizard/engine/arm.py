@@ -68,14 +68,17 @@ def validate(azure: AzureContext, location: str, name: str, template: Mapping[st
 
 
 def what_if(azure: AzureContext, location: str, name: str, template: Mapping[str, Any],
-            parameters: Mapping[str, Any]) -> tuple[PlannedChange, ...]:
+            parameters: Mapping[str, Any]) -> tuple[tuple[PlannedChange, ...], tuple[str, ...]]:
+    """The predicted changes, and what-if's diagnostics (what it could not expand)."""
     deployments = azure.deployments().deployments
     poller = _call(name, deployments.begin_what_if_at_subscription_scope, name, _body(location, template, parameters))
     result = _call(name, poller.result).as_dict()
     if result.get("error"):  # ARM answers 200 with status Failed: the template, not the call, failed
         raise AzureCallFailed(from_error_body({"error": result["error"]}, name))
-    changes = (result.get("properties") or {}).get("changes") or result.get("changes") or []
-    return tuple(_planned(change) for change in changes)
+    props = result.get("properties") or {}
+    changes = props.get("changes") or result.get("changes") or []
+    notes = tuple(f"{d.get('code')}: {d.get('message')}" for d in props.get("diagnostics") or [])
+    return tuple(_planned(change) for change in changes), notes
 
 
 def _flatten_deltas(deltas: list[Mapping[str, Any]], prefix: str = "") -> list[PropertyDelta]:

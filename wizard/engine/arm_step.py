@@ -56,11 +56,9 @@ class ArmStep:
         sink(Notice(step_id, f"Validating {self.name} with ARM (at subscription scope; nothing is created)…"))
         validated = arm.validate(azure, c.location, self.name, c.template, c.parameters)
         sink(Notice(step_id, "Asking ARM what would change (what-if)…"))
-        changes = arm.what_if(azure, c.location, self.name, c.template, c.parameters)
-        notes = [f"ARM preflight: {d}" for d in validated.diagnostics] + [WHAT_IF_NOTE]
-        for change in changes:
-            if change.change_type == "Unsupported" and change.reason:
-                notes.append(f"{change.name}: {change.reason}")
+        changes, what_if_notes = arm.what_if(azure, c.location, self.name, c.template, c.parameters)
+        notes = [f"ARM preflight: {d}" for d in validated.diagnostics]
+        notes += [f"What-if: {d}" for d in what_if_notes] + [WHAT_IF_NOTE]
         return Preview(changes, arm.sha256_json(c.template), arm.sha256_json(c.parameters), notes=tuple(notes),
                        correlation_id=validated.correlation_id)
 

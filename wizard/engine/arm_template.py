@@ -66,9 +66,13 @@ def compose(action: ArmDeployment, ctx: StepContext, deployment: str, tags: Mapp
                 secure.add(outer)
         rg = names[group.key]
         nested = nested_name(deployment, group.key)
+        for name, source, output in group.inputs:
+            ref = _nested_id(names[source], nested_name(deployment, source))[1:-1]
+            passed[name] = {"value": f"[reference({ref}, '{RESOURCES_API}').outputs.{output}.value]"}
         resources.append({"type": "Microsoft.Resources/resourceGroups", "apiVersion": RESOURCES_API, "name": rg,
                           "location": group.location(ctx), "tags": dict(tags)})
-        depends = [_group_id(rg)] + [_nested_id(names[k], nested_name(deployment, k)) for k in group.depends_on]
+        after = dict.fromkeys(list(group.depends_on) + [source for _, source, _ in group.inputs])
+        depends = [_group_id(rg)] + [_nested_id(names[k], nested_name(deployment, k)) for k in after]
         resources.append({"type": "Microsoft.Resources/deployments", "apiVersion": RESOURCES_API, "name": nested,
                           "resourceGroup": rg, "dependsOn": depends,
                           "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},

@@ -201,6 +201,10 @@ class GroupTemplate:
     template: Callable[[StepContext], dict[str, Any]]  # a resource-group-scope template
     parameters: Callable[[StepContext], dict[str, Any]]
     depends_on: tuple[str, ...] = ()  # keys of groups whose deployment must finish first
+    # Parameters fed from another group's outputs in the same deployment: (parameter, group
+    # key, output name). ARM knows them only once that group is deployed, so its preflight and
+    # what-if cannot look inside this group before then (the preview says so).
+    inputs: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

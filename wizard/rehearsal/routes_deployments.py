@@ -224,13 +224,8 @@ def validate(req: Request) -> Response:
         plan, props, validation = _plan(req, sub, rg)
     except ArmError as exc:
         return Response(400, {"error": exc.error_object()})
-    diagnostics = [{"level": "Warning", "code": SHORT_CIRCUIT_CODE, "target": nested,
-                    "message": f"The nested deployment '{nested.rsplit('/', 1)[-1]}' deploys into a resource group "
-                               "that does not exist yet, so it was short-circuited and all its resources were "
-                               "skipped from validation. They are validated when the deployment runs."}
-                   for nested in validation.short_circuited]
-    skipped = {r.id.lower() for r in plan.resources
-               if any(r.nested_in and r.nested_in.lower() == n.lower() for n in validation.short_circuited)}
+    diagnostics = _diagnostics(validation)
+    skipped = validation.skipped
     body_props: dict[str, Any] = {
         "provisioningState": "Succeeded", "timestamp": sched.iso_time(time.time()),
         "correlationId": req.correlation_id, "mode": props.get("mode", "Incremental"),
@@ -243,6 +238,14 @@ def validate(req: Request) -> Response:
                           "type": "Microsoft.Resources/deployments", "properties": body_props})
 
 
+def _diagnostics(validation: Validation, what_if: bool = False) -> list[dict[str, Any]]:
+    """ARM's DeploymentDiagnosticsDefinition entries for the nested deployments it skipped
+    (code and wording from the deployments spec's validate examples, 2024-07-01 onwards)."""
+    tail = " Please see https://aka.ms/WhatIfEvalStopped for more guidance." if what_if else ""
+    return [{"level": "Warning", "code": SHORT_CIRCUIT_CODE, "target": nested, "message": reason + tail}
+            for nested, reason in validation.short_circuited.items()]
+
+
 def _result_url(req: Request, sub: str, token: str) -> str:
     return f"{req.world.base_url}/subscriptions/{sub}/operationresults/{token}?api-version={req.query.get('api-version', '')}"
 
@@ -251,10 +254,13 @@ def what_if(req: Request) -> Response:
     sub, rg, _ = _scope(req)
     token = uuid.uuid4().hex
     try:
-        plan, props, _ = _plan(req, sub, rg, preflight=False)
-        result: dict[str, Any] = {"status": "Succeeded", "properties": {
-            "changes": what_if_changes(plan, req.world, sub, rg["name"] if rg else None,
-                                       props.get("mode", "Incremental"))}}
+        plan, props, validation = _plan(req, sub, rg, preflight=False)
+        properties: dict[str, Any] = {"changes": what_if_changes(
+            plan, req.world, sub, rg["name"] if rg else None, props.get("mode", "Incremental"),
+            validation.short_circuited, validation.skipped)}
+        if validation.short_circuited:
+            properties["diagnostics"] = _diagnostics(validation, what_if=True)
+        result: dict[str, Any] = {"status": "Succeeded", "properties": properties}
     except ArmError as exc:
         result = {"status": "Failed", "error": error_object(exc.code, exc.message, exc.details, exc.target)}
     _WHAT_IF_RESULTS[token] = {"polls": 0, "body": result}

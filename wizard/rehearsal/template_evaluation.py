@@ -45,6 +45,9 @@ class PlannedResource:
     api_version: str | None = None
     target_group: str | None = None  # a nested deployment's resource group (None: the caller's scope)
     linked: bool = False  # a nested deployment whose template is linked (templateLink), not inline
+    # A nested deployment's inputs that reference() resources this same deployment creates:
+    # only known once the deployment runs, so ARM's preflight and what-if cannot expand it.
+    runtime_inputs: list[str] = field(default_factory=list)
 
     @property
     def location(self) -> str | None:
@@ -110,10 +113,12 @@ def resolve_parameters(template: dict[str, Any], provided: dict[str, Any],
 
 class _Planner:
     def __init__(self, template: dict[str, Any], parameters: dict[str, Any], scope: Scope,
-                 lookup: Lookup, depth: int = 0, outer_ctx: EvalContext | None = None) -> None:
+                 lookup: Lookup, depth: int = 0, outer_ctx: EvalContext | None = None,
+                 existing: Lookup | None = None) -> None:
         if depth > 5:
             raise TemplateError("Nested deployments are deeper than the rehearsal supports (5).")
         self.template, self.scope, self.lookup, self.depth = template, scope, lookup, depth
+        self.existing = existing or lookup  # what exists before the deployment (the model)
         self.ctx = outer_ctx or EvalContext(
             parameters={}, variables_raw=dict(template.get("variables", {}) or {}),
             subscription_id=scope.subscription_id, tenant_id=scope.tenant_id,
@@ -244,6 +249,9 @@ class _Planner:
         planned = PlannedResource(inst.id, inst.type, inst.name, declared, state, deps,
                                   api_version=str(api_version) if api_version else None)
         if is_deployment:
+            planned.runtime_inputs = [r for r in dict.fromkeys(ctx.referenced_ids[refs_before:])
+                                      if self._find_instance(r) is not None and self.existing(r) is None]
+        if is_deployment:
             self._plan_nested(inst, planned)
         planned.state = enrich(planned.state, self._find_state)
         inst.planned = planned
@@ -271,12 +279,14 @@ class _Planner:
         inner_scope = str((props.get("expressionEvaluationOptions") or {}).get("scope", "outer")).lower()
         lookup = self._find_state
         if inner_scope == "inner":
-            child = _Planner(inner_template, props.get("parameters", {}) or {}, scope, lookup, self.depth + 1)
+            child = _Planner(inner_template, props.get("parameters", {}) or {}, scope, lookup, self.depth + 1,
+                             existing=self.existing)
         else:
             shared = EvalContext(parameters=self.ctx.parameters, variables_raw=self.ctx.variables_raw,
                                  subscription_id=scope.subscription_id, tenant_id=scope.tenant_id,
                                  resource_group=rg, deployment_name=scope.deployment_name)
-            child = _Planner(inner_template, {}, scope, lookup, self.depth + 1, outer_ctx=shared)
+            child = _Planner(inner_template, {}, scope, lookup, self.depth + 1, outer_ctx=shared,
+                             existing=self.existing)
         inner = child.run()
         for res in inner.resources:
             res.nested_in = res.nested_in or inst.id

@@ -35,31 +35,51 @@ class Validation:
 
     details: list[dict[str, Any]] = field(default_factory=list)
     deferred: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # nested id -> its problems
-    short_circuited: list[str] = field(default_factory=list)  # nested deployment ids, in plan order
+    short_circuited: dict[str, str] = field(default_factory=dict)  # nested deployment id -> why, in plan order
+    skipped: set[str] = field(default_factory=set)  # lower-case ids of the resources inside those
 
 
-def short_circuit_roots(plan: Plan, world: World, subscription_id: str) -> dict[str, str]:
-    """resource id (lower) -> id of the outermost nested deployment that ARM's preflight skips."""
+SHORT_CIRCUITED = "A nested deployment got short-circuited and all its resources got skipped from validation."
+
+
+def skip_reason(dep: PlannedResource, world: World, subscription_id: str) -> str | None:
+    """Why ARM cannot expand a nested deployment before it runs, or None if it can."""
+    if dep.runtime_inputs:
+        return (f"{SHORT_CIRCUITED} This is due to a nested template having a parameter that was not fully "
+                "evaluated (e.g. contains a reference() function).")
+    if dep.target_group and world.model.resource_group(subscription_id, dep.target_group) is None:
+        return (f"{SHORT_CIRCUITED} This is due to a nested template deploying into resource group "
+                f"'{dep.target_group}', which does not exist yet; its resources are validated when it starts.")
+    return None
+
+
+def short_circuit_roots(plan: Plan, world: World, subscription_id: str,
+                        runtime_only: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+    """(resource id (lower) -> id of the outermost nested deployment ARM skips, skipped id -> why).
+    ``runtime_only`` keeps only what what-if cannot expand (it does expand into new groups)."""
     deployments = {r.id.lower(): r for r in plan.resources if r.type.lower() in SKIP_TYPES}
     out: dict[str, str] = {}
+    reasons: dict[str, str] = {}
     for res in plan.resources:
         chain, cursor = [], res.nested_in
         while cursor and cursor.lower() in deployments:
             chain.append(deployments[cursor.lower()])
             cursor = deployments[cursor.lower()].nested_in
         for dep in reversed(chain):  # outermost first
-            if dep.target_group and world.model.resource_group(subscription_id, dep.target_group) is None:
+            reason = skip_reason(dep, world, subscription_id)
+            if reason and (not runtime_only or dep.runtime_inputs):
                 out[res.id.lower()] = dep.id
+                reasons.setdefault(dep.id, reason)
                 break
-    return out
+    return out, reasons
 
 
 def validate_plan(plan: Plan, world: World, subscription_id: str, preflight: bool = True) -> Validation:
     """``preflight`` False checks everything (what-if asks every provider, short-circuit or not)."""
     result = Validation()
-    roots = short_circuit_roots(plan, world, subscription_id) if preflight else {}
-    for root in dict.fromkeys(roots.values()):
-        result.short_circuited.append(root)
+    roots, reasons = short_circuit_roots(plan, world, subscription_id, runtime_only=not preflight)
+    result.short_circuited = reasons
+    result.skipped = set(roots)
     new_pips: dict[str, int] = {}
     for res in plan.resources:
         sink = result.deferred.setdefault(roots[res.id.lower()], []) if res.id.lower() in roots else result.details

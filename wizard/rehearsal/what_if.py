@@ -139,17 +139,24 @@ def _target_groups(plan: Plan, top_group: str | None) -> list[str]:
     return list(dict.fromkeys(g.lower() for g in groups))
 
 
-def what_if_changes(plan: Plan, world: World, sub: str, top_group: str | None,
-                    mode: str = "Incremental") -> list[dict[str, Any]]:
+def what_if_changes(plan: Plan, world: World, sub: str, top_group: str | None, mode: str = "Incremental",
+                    unexpanded: dict[str, str] | None = None, skipped: set[str] | None = None
+                    ) -> list[dict[str, Any]]:
+    """``unexpanded``: nested deployments what-if cannot expand (their inputs are only known
+    while the deployment runs), reported as Unsupported with ARM's reason; ``skipped``: the
+    resources inside them, which what-if cannot see."""
     changes: list[dict[str, Any]] = []
-    planned_ids: set[str] = set()
+    planned_ids: set[str] = {r.id.lower() for r in plan.resources}
     for res in plan.resources:
         if res.type.lower() == DEPLOYMENT:
+            reason = (unexpanded or {}).get(res.id)
             if res.linked:
-                changes.append({"resourceId": res.id, "changeType": "Unsupported",
-                                "unsupportedReason": LINKED_REASON.format(name=res.name)})
+                reason = LINKED_REASON.format(name=res.name)
+            if reason:
+                changes.append({"resourceId": res.id, "changeType": "Unsupported", "unsupportedReason": reason})
             continue
-        planned_ids.add(res.id.lower())
+        if res.id.lower() in (skipped or set()):
+            continue
         changes.append(_change(res, world))
     for group in _target_groups(plan, top_group):
         leftover = "Delete" if mode == "Complete" and top_group and group == top_group.lower() else "Ignore"

@@ -1,0 +1,81 @@
+"""A step's groups composed into one subscription-scoped deployment, as Bicep modules are, and
+what ARM can and cannot see of it before it runs. Checked against ARM's documented behaviour:
+a nested deployment whose parameter uses reference() to something the same deployment creates
+is short-circuited by preflight and not expanded by what-if (NestedDeploymentShortCircuited,
+"parameter that was not fully evaluated (e.g. contains a reference() function)", deployments
+spec validate examples; what-if adds https://aka.ms/WhatIfEvalStopped)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from wizard.engine import arm
+from wizard.engine.arm_template import compose, group_outputs, nested_name
+from wizard.engine.contract import ArmDeployment, GroupTemplate, StepContext
+
+RG_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+
+
+def _vnet_template() -> dict[str, Any]:
+    return {"$schema": RG_SCHEMA, "contentVersion": "1.0.0.0", "parameters": {"cidr": {"type": "string"}},
+            "resources": [{"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-05-01", "name": "vnet-a",
+                           "location": "eastus2",
+                           "properties": {"addressSpace": {"addressPrefixes": ["[parameters('cidr')]"]}}}],
+            "outputs": {"vnetId": {"type": "string",
+                                   "value": "[resourceId('Microsoft.Network/virtualNetworks', 'vnet-a')]"}}}
+
+
+def _consumer_template() -> dict[str, Any]:
+    return {"$schema": RG_SCHEMA, "contentVersion": "1.0.0.0",
+            "parameters": {"peerId": {"type": "string"}, "secret": {"type": "secureString"}},
+            "resources": [{"type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2024-05-01",
+                           "name": "nsg-b", "location": "eastus2", "tags": {"peer": "[parameters('peerId')]"},
+                           "properties": {"securityRules": []}}],
+            "outputs": {"seen": {"type": "string", "value": "[parameters('peerId')]"}}}
+
+
+def _action() -> ArmDeployment:
+    def fixed(value: str) -> Callable[[StepContext], str]:
+        return lambda ctx: value
+    return ArmDeployment(
+        deployment_base_name="t", location=fixed("eastus2"),
+        groups=(GroupTemplate("a", fixed("rg-a"), fixed("eastus2"), lambda ctx: _vnet_template(),
+                              lambda ctx: {"cidr": "10.50.0.0/16"}),
+                GroupTemplate("b", fixed("rg-b"), fixed("eastus2"), lambda ctx: _consumer_template(),
+                              lambda ctx: {"secret": "not-in-any-log"}, inputs=(("peerId", "a", "vnetId"),))),
+        outputs=lambda groups, ctx: dict(groups))
+
+
+def test_composed_template_creates_groups_and_passes_outputs(make_ctx, fresh_backend) -> None:
+    backend = fresh_backend("default")
+    ctx = make_ctx(backend=backend)
+    composed = compose(_action(), ctx, "t-1", {"aks-wizard-session": "s"})
+    assert composed.secure == {"bSecret"} and composed.groups == {"a": "rg-a", "b": "rg-b"}
+    kinds = [r["type"] for r in composed.template["resources"]]
+    assert kinds == ["Microsoft.Resources/resourceGroups", "Microsoft.Resources/deployments"] * 2
+    consumer = composed.template["resources"][3]
+    assert any(nested_name("t-1", "a") in d for d in consumer["dependsOn"])
+
+    validated = arm.validate(ctx.azure, composed.location, "t-1", composed.template, composed.parameters)
+    assert validated.diagnostics and all("NestedDeploymentShortCircuited" in d for d in validated.diagnostics)
+    changes, notes = arm.what_if(ctx.azure, composed.location, "t-1", composed.template, composed.parameters)
+    by_type = {c.resource_type: c.change_type for c in changes}
+    assert by_type["Microsoft.Network/virtualNetworks"] == "Create"  # a new group does not stop what-if
+    assert by_type["Microsoft.Resources/deployments"] == "Unsupported"  # the consumer: inputs known later
+    assert "Microsoft.Network/networkSecurityGroups" not in by_type
+    assert any("reference()" in n and "WhatIfEvalStopped" in n for n in notes)
+
+    arm.submit(ctx.azure, composed.location, "t-1", composed.template, composed.parameters)
+    deadline_ops = 0
+    while (status := arm.status(ctx.azure, "t-1")) is not None and status.state not in ("Succeeded", "Failed"):
+        deadline_ops += 1
+        assert deadline_ops < 2000
+    assert status is not None and status.state == "Succeeded", status
+    outputs = group_outputs(status.outputs)
+    assert outputs["a"]["vnetId"].endswith("/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet-a")
+    assert outputs["b"]["seen"] == outputs["a"]["vnetId"]
+    assert any(r.endswith("/networkSecurityGroups/nsg-b") for r in status.output_resources)
+    ops = arm.operations(ctx.azure, "t-1")
+    assert {o.resource_name for o in ops} == {"vnet-a", "nsg-b"}  # followed into both nested deployments
+    journal = (backend.state_dir / "rehearsal-journal.jsonl").read_text()
+    assert "not-in-any-log" not in journal
