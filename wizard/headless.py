@@ -3,24 +3,54 @@ event, no prompts. Same engine and Workspace as the TUI; only the sink differs."
 
 from __future__ import annotations
 
+import re
 import sys
-from typing import Any, Callable, Mapping, TextIO
+from typing import Any, Callable, Mapping, Sequence, TextIO
 
+from wizard.azure.remedies import TUI_KEYS
 from wizard.engine.arm import AzureCallFailed
-from wizard.engine.contract import CheckStatus
+from wizard.engine.contract import Check, CheckStatus
 from wizard.engine.events import (ActionProgress, CheckFinished, DeployProgress, Event, Notice, PreviewReady,
                                   StepFinished)
 from wizard.engine.runner import StepBlocked
 from wizard.session.state import StepStatus
 from wizard.workspace import Workspace
 
+# The TUI's keys for the two check actions, from the one table remedies use (headless may not
+# import the UI; a test keeps that table in step with the bindings).
+TUI_FIX_KEY = TUI_KEYS["fix"]
+TUI_OVERRIDE_KEY = TUI_KEYS["override"]
+
+# A remedy sentence that tells the operator to press a key ("Press r to ...", "key r") was
+# written for the TUI; headless output must say what to do without one.
+_NAMES_A_KEY = re.compile(r"\b(?:[Pp]ress|[Kk]ey)\s+`?[A-Za-z]`?(?![A-Za-z])")
+# A remedy that asks for another decision ("Choose another region"): headless takes each step's
+# defaults, so it cannot act on it; the decision is changed in the TUI.
+_ASKS_FOR_A_DECISION = re.compile(r"\b(?:[Cc]hoose|[Pp]ick)\b")
+
+
+def resume_command(session_id: str) -> str:
+    """The command that continues a session headless (decision options are kept in it)."""
+    return f"aks-wizard run --resume {session_id} --yes"
+
+
+def tui_command(session_id: str) -> str:
+    return f"aks-wizard --resume {session_id}"
+
+
+def with_session(text: str, session_id: str | None) -> str:
+    """Remedy texts are written once for every session and say ``<session-id>``; headless knows
+    the id, so the operator gets a command to paste."""
+    return text.replace("<session-id>", session_id) if session_id and text else text
+
 
 class LinePrinter:
     """Turns engine events into one short line each. Deploy progress prints only when an
     operation changes state, so a ten-minute deployment is a handful of lines, not thousands."""
 
-    def __init__(self, out: TextIO = sys.stdout) -> None:
+    def __init__(self, out: TextIO = sys.stdout, session_id: str | None = None) -> None:
         self.out = out
+        self.session_id = session_id
         self._seen: dict[tuple[str, str], str] = {}
 
     def __call__(self, event: Event) -> None:
@@ -33,7 +63,7 @@ class LinePrinter:
             f = event.result.finding
             text = f"[{event.step}] check {event.result.check_id}: {f.status.value.upper()} {f.summary}"
             if f.status is not CheckStatus.PASS and f.remedy:
-                text += f"\n[{event.step}]   remedy: {f.remedy}"
+                text += f"\n[{event.step}]   remedy: {with_session(f.remedy, self.session_id)}"
             return text
         if isinstance(event, PreviewReady):
             counts = ", ".join(f"{v} {k}" for k, v in sorted(event.preview.counts().items())) or "no changes"
@@ -58,17 +88,21 @@ class LinePrinter:
 
 def run_headless(ws: Workspace, yes: bool, accept_defaults: bool, overrides: Mapping[str, str],
                  out: TextIO = sys.stdout, err: TextIO = sys.stderr,
-                 answers: Mapping[str, Mapping[str, Any]] | None = None) -> int:
-    """Return 0 when every built step is done; 1 with the failing step, check or error."""
-    printer = LinePrinter(out)
+                 answers: Mapping[str, Mapping[str, Any]] | None = None, notes: Sequence[str] = ()) -> int:
+    """Return 0 when every built step is done; 1 with the failing step, check or error; 2 when
+    a step has no decisions to go on. ``notes`` are printed right after the session line."""
+    sid = ws.session.id
+    printer = LinePrinter(out, sid)
     say: Callable[[str], None] = lambda text: print(text, file=out, flush=True)  # noqa: E731
-    say(f"session {ws.session.id} ({ws.session.mode}) in {ws.session.dir}")
+    say(f"session {sid} ({ws.session.mode}) in {ws.session.dir}")
+    for note in notes:
+        say(note)
     for step_id in ws.interrupted_steps():
         say(f"[{step_id}] re-attaching to the deployment that was running when the wizard stopped")
         try:
             ws.runner(step_id, printer).deploy()
         except (AzureCallFailed, StepBlocked) as exc:
-            return _fail(err, step_id, exc)
+            return _fail(err, step_id, exc, sid)
     for step in ws.built_steps():
         if ws.status_of(step.id) == StepStatus.DONE:
             say(f"[{step.id}] already done")
@@ -77,7 +111,9 @@ def run_headless(ws: Workspace, yes: bool, accept_defaults: bool, overrides: Map
         try:
             raw = dict((answers or {}).get(step.id, {}))
             if not raw and not accept_defaults and not runner.state.answers:
-                print(f"[{step.id}] no decisions: pass --accept-defaults or an answers file", file=err)
+                print(f"[{step.id}] no decisions recorded for this step: resume with --accept-defaults to use its "
+                      f"defaults ({resume_command(sid)} --accept-defaults), or decide them in the TUI "
+                      f"({tui_command(sid)})", file=err)
                 return 2
             errors = runner.submit_decisions({**runner.defaults(), **raw})
             if errors:
@@ -96,37 +132,81 @@ def run_headless(ws: Workspace, yes: bool, accept_defaults: bool, overrides: Map
                     print(f"[{step.id}] blocked by check {check_id}: {entry['status'].upper()} {entry['summary']}",
                           file=err)
                     if entry.get("remedy"):
-                        print(f"[{step.id}]   remedy: {entry['remedy']}", file=err)
-                    if entry["status"] == CheckStatus.WARN.value:
-                        print(f"[{step.id}]   to accept this warning: --override {check_id}='<justification>'",
-                              file=err)
+                        print(f"[{step.id}]   remedy: {with_session(entry['remedy'], sid)}", file=err)
+                    check = next((c for c in step.checks if c.id == check_id), None)
+                    for hint in blocked_hints(check_id, check, entry, check_id in overrides, sid):
+                        print(f"[{step.id}]   {hint}", file=err)
+                print(f"[{step.id}] nothing was lost; once resolved, re-run the checks with: {resume_command(sid)}",
+                      file=err)
                 return 1
             if step.action is None:
                 runner.complete_without_action()
                 continue
             runner.preview()
             if not yes:
-                print(f"[{step.id}] preview shown; pass --yes to approve and deploy", file=err)
+                print(f"[{step.id}] preview shown; to approve it and deploy: {resume_command(sid)}", file=err)
                 return 1
             runner.approve()
             runner.deploy()
         except (AzureCallFailed, StepBlocked) as exc:
-            return _fail(err, step.id, exc)
+            return _fail(err, step.id, exc, sid)
     ws.refresh_completion()
     say(f"all built steps done; audit log: {ws.session.dir / 'audit.jsonl'}")
     return 0
 
 
-def _fail(err: TextIO, step_id: str, exc: Exception) -> int:
+def blocked_hints(check_id: str, check: Check | None, entry: Mapping[str, Any], override_given: bool,
+                  session_id: str) -> list[str]:
+    """What the operator can do about a blocking check without the TUI, or that the TUI is
+    needed and how to get there. The remedy text comes from the check and may name a TUI key;
+    these lines say what that means headless."""
+    status, remedy = entry.get("status"), str(entry.get("remedy") or "")
+    if status == CheckStatus.WARN.value:
+        return [f"to accept this warning: --override {check_id}='<justification>' "
+                f"(in the TUI: key {TUI_OVERRIDE_KEY})"]
+    hints = []
+    if override_given:
+        hints.append(f"--override {check_id} was not applied: only warnings can be overridden; a "
+                     "failed check must be fixed")
+    explained = "headless" in remedy.lower()  # the remedy already says what to do without the TUI
+    if check is not None and check.fix is not None:
+        label = (check.fix_label or "its one-key remedy").lower()
+        tui = f"in the TUI: {tui_command(session_id)}, then key {TUI_FIX_KEY} (Fix) on this check"
+        hints.append(f"{label}: {tui}" if explained else
+                     f"headless cannot apply {label}: do it by hand as the remedy says, or {tui}")
+    elif key_hint := _key_hint(remedy, session_id):
+        hints.append(key_hint)
+    elif _ASKS_FOR_A_DECISION.search(remedy):
+        hints.append("headless runs take the recorded or default decisions and cannot change one; change it in "
+                     f"the TUI: {tui_command(session_id)}")
+    return hints
+
+
+def _key_hint(remedy: str, session_id: str) -> str | None:
+    """For a remedy that names a TUI key: where that key is, and, unless the remedy already
+    says it, that headless the same thing is done by hand."""
+    if not _NAMES_A_KEY.search(remedy):
+        return None
+    if "headless" in remedy.lower():
+        return f"the keys named are the TUI's: {tui_command(session_id)}"
+    return f"the key in the remedy is a TUI key ({tui_command(session_id)}); headless, do by hand what it does"
+
+
+def _fail(err: TextIO, step_id: str, exc: Exception, session_id: str | None = None) -> int:
+    """Print a failure the operator can act on. Every caller here passes the session id so the
+    resume line is a command to paste; the default only keeps older callers (tests) working."""
+    session_id = session_id or "SESSION"
     if isinstance(exc, AzureCallFailed):
         failure = exc.failure
         print(f"[{step_id}] FAILED", file=err)
         for line in failure.lines():
             print(f"[{step_id}]   {line}", file=err)
-        print(f"[{step_id}]   remedy: {failure.remedy}", file=err)
+        print(f"[{step_id}]   remedy: {with_session(failure.remedy, session_id)}", file=err)
+        if key_hint := _key_hint(failure.remedy or "", session_id):
+            print(f"[{step_id}]   {key_hint}", file=err)
         if failure.correlation_id:
             print(f"[{step_id}]   correlation id: {failure.correlation_id}", file=err)
     else:
         print(f"[{step_id}] blocked: {exc}", file=err)
-    print(f"[{step_id}] nothing was lost; resume with: aks-wizard run --resume <session-id> --yes", file=err)
+    print(f"[{step_id}] nothing was lost; resume with: {resume_command(session_id)}", file=err)
     return 1

@@ -97,6 +97,8 @@ def test_audit_verify_ok_then_detects_edit_and_truncation(finished: dict[str, An
     ok = run_cli(home, "audit", "verify", finished["id"])
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout.startswith("OK:")
+    last = audit_records(finished["dir"])[-1]
+    assert f"head: seq {last['seq']} sha256 {last['hash']} (last record)" in ok.stdout.splitlines()
 
     edited = _copy_session(finished, tmp_path / "edited")
     log = edited / "audit.jsonl"
@@ -122,6 +124,16 @@ def test_audit_verify_ok_then_detects_edit_and_truncation(finished: dict[str, An
     assert f"seq {len(lines)}" in cut.stdout and "removed from the end" in cut.stdout
     assert_no_traceback(cut.stdout, cut.stderr)
 
+    bare = tmp_path / "bare" / "audit.jsonl"  # the same truncated log without its state.json
+    bare.parent.mkdir()
+    shutil.copy(log, bare)
+    unanchored = run_cli(home, "audit", "verify", str(bare))
+    assert unanchored.returncode == 0, unanchored.stdout + unanchored.stderr
+    out = unanchored.stdout.splitlines()
+    previous = json.loads(lines[-2])
+    assert out[1] == f"head: seq {previous['seq']} sha256 {previous['hash']} (last record)"
+    assert out[2].startswith("UNCHECKED: truncation.") and "bare audit file" in out[2]
+
 
 def test_audit_export_markdown(finished: dict[str, Any], tmp_path: Path) -> None:
     out = tmp_path / "x.md"
@@ -135,3 +147,36 @@ def test_audit_export_markdown(finished: dict[str, Any], tmp_path: Path) -> None
     for kind in ("session.started", "preview.approved", "deployment.succeeded", "step.completed"):
         assert kind in text
     assert "PRIVATE KEY" not in text
+    assert f"| Session | `{finished['id']}` |" in text and "| Mode | `rehearsal` |" in text
+    actor = records[0]["data"]["actor"]
+    by = f" · by {actor['name']} (`{actor['upn']}`), object id `{actor['object_id']}`"
+    acts = [r for r in records if r["kind"] in ("decision.recorded", "preview.approved", "check.overridden")]
+    headings = {int(line.split("**seq ")[1].split("**")[0]): line for line in text.splitlines()
+                if line.startswith("**seq ")}
+    assert acts and all(headings[r["seq"]].endswith(by) for r in acts)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "md"])
+def test_audit_export_of_a_broken_log(finished: dict[str, Any], tmp_path: Path, fmt: str) -> None:
+    broken = _copy_session(finished, tmp_path)
+    log = broken / "audit.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    record = json.loads(lines[4])
+    record["data"]["tampered"] = True
+    lines[4] = json.dumps(record) + "\n"
+    log.write_text("".join(lines))
+    out = tmp_path / f"review.{fmt}"
+
+    refused = run_cli(finished["home"], "audit", "export", str(broken), "--format", fmt, "--out", str(out))
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert refused.stdout.startswith("REFUSED: TAMPERED: record seq 5 (line 5)")
+    assert "(pass --allow-broken to export it marked UNVERIFIED)" in refused.stdout
+    assert not out.exists()
+
+    allowed = run_cli(finished["home"], "audit", "export", str(broken), "--format", fmt, "--out", str(out),
+                      "--allow-broken")
+    assert allowed.returncode == 1, allowed.stdout + allowed.stderr  # exported, but still not a clean bill
+    assert allowed.stdout.startswith(f"EXPORTED UNVERIFIED to {out} ({fmt}): TAMPERED: record seq 5 (line 5)")
+    assert_no_traceback(allowed.stdout, allowed.stderr)
+    top = " ".join(line.lstrip("> ") for line in out.read_text().splitlines()[:8])
+    assert "UNVERIFIED" in top and "record seq 5 (line 5)" in top  # prominent, and names the first bad record

@@ -22,7 +22,7 @@ from wizard.audit.verify import verify_log
 ZEROS = "0" * 64
 SPEC_KINDS = (
     "session.started session.resumed decision.recorded check.result check.not_applicable check.overridden "
-    "remedy.applied preview.shown preview.approved resource_group.ensured deployment.started "
+    "check.accepted remedy.applied preview.shown preview.approved resource_group.ensured deployment.started "
     "deployment.reattached deployment.succeeded deployment.failed action.completed "
     "step.completed step.failed secret.stored audit.exported"
 ).split()

@@ -58,6 +58,8 @@ def test_json_export_layout(log: AuditLog, tmp_path: Path) -> None:
     assert set(doc["verified"]) >= {"ok", "records", "first_bad_seq", "line", "reason"}
     assert doc["head"] == log.head.as_dict()
     assert doc["records"] == [r.to_dict() for r in log.records()]
+    assert doc["session"] == {"id": None, "mode": "rehearsal", "scenario": None, "tool_version": None,
+                              "cloud": None, "tenant_id": None, "subscription_id": None}
     assert "warning" not in doc
 
 
@@ -68,9 +70,11 @@ def test_markdown_export_groups_by_step(log: AuditLog, tmp_path: Path) -> None:
     assert text.startswith("# AKS baseline wizard — audit log")
     assert "**Verified.**" in text and "UNVERIFIED" not in text
     sections = [line for line in text.splitlines() if line.startswith("## ")]
-    assert sections == ["## Session (not tied to a step)", "## Step: networking", "## Step: ingress"]
-    assert "| 3 | " in text and "check.result" in text and "check=cidr.overlap; status=pass" in text
-    assert "Room for \\| pipes and &lt;b>html&lt;/b>" in text  # table stays a table
+    assert sections == ["## Sittings", "## Session (not tied to a step)", "## Step: networking", "## Step: ingress"]
+    check = text.split("**seq 3** · ", 1)[1].split("\n\n**seq 4**", 1)[0]
+    assert "`check.result`" in check and "- `check`: `cidr.overlap`" in check and "- `status`: `pass`" in check
+    # Markdown escapes, never HTML entities; the operator's line break is kept as a hard break.
+    assert "Room for \\| pipes\\\n  and \\<b\\>html\\</b\\>" in text and "&lt;" not in text
     assert log.head.hash in text
 
 
@@ -112,9 +116,12 @@ def test_allow_broken_marks_every_format(log: AuditLog, tmp_path: Path) -> None:
 
     md = tmp_path / "x.md"
     export_log(log.path, md, "md", allow_broken=True)
-    head_of_file = md.read_text(encoding="utf-8").splitlines()[:4]
-    assert any("UNVERIFIED" in line for line in head_of_file)
-    assert "| ⚠ 3 |" in md.read_text(encoding="utf-8")
+    text = md.read_text(encoding="utf-8")
+    head_of_file = text.split("\n\n| | |", 1)[0]  # everything above the header table
+    assert "UNVERIFIED" in head_of_file.splitlines()[2]
+    quoted = " ".join(line.removeprefix(">").strip() for line in head_of_file.splitlines())
+    assert "at record seq 3 (line 3)" in quoted  # the first bad record, named
+    assert "⚠ **seq 3**" in text and "⚠ **seq 5**" in text and "⚠ **seq 2**" not in text
 
 
 def test_export_refuses_bad_arguments(log: AuditLog, tmp_path: Path) -> None:
@@ -126,6 +133,10 @@ def test_export_refuses_bad_arguments(log: AuditLog, tmp_path: Path) -> None:
     assert log.path.read_bytes() == before
     with pytest.raises(FileNotFoundError):
         export_log(tmp_path / "missing.jsonl", tmp_path / "x.json", "json")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ValueError, match="cannot write the export to"):
+        export_log(log.path, blocker / "x.json", "json")  # its parent is a file
 
 
 def test_run_export_codes(log: AuditLog, session: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -138,6 +149,9 @@ def test_run_export_codes(log: AuditLog, session: Path, tmp_path: Path, capsys: 
 
     assert run_export("nope", home, tmp_path / "y.md", "md") == 2
     assert run_export(session.name, home, tmp_path / "y.csv", "csv") == 2
+    (tmp_path / "a-file").write_text("")
+    assert run_export(session.name, home, tmp_path / "a-file" / "y.md", "md") == 2
+    assert "cannot write the export" in capsys.readouterr().err
 
     tamper(log)
     assert run_export(session.name, home, tmp_path / "z.json", "json") == 1

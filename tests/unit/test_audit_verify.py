@@ -239,7 +239,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 # --- run_verify ---------------------------------------------------------------------------
 
-OK_LINE = re.compile(r"OK: (\d+) records, chain intact, head seq (\d+) sha256 ([0-9a-f]{12})…")
+HEAD_LINE = re.compile(r"head: seq (\d+) sha256 ([0-9a-f]{64}) \((last record|last intact record)\)")
 
 
 def save_state(session: Path, head: AuditHead | dict) -> None:
@@ -252,10 +252,33 @@ def test_run_verify_ok_by_id_folder_and_file(log: AuditLog, session: Path, capsy
     home = session.parent
     for target in (session.name, str(session), str(session / "audit.jsonl")):
         assert run_verify(target, home) == 0
-        out = capsys.readouterr().out.strip()
-        match = OK_LINE.fullmatch(out)
-        assert match, out
-        assert match.groups() == (str(RECORDS), str(RECORDS), log.head.hash[:12])
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0] == f"OK: {RECORDS} records, chain intact"
+        match = HEAD_LINE.fullmatch(lines[1])
+        assert match, lines
+        assert match.groups() == (str(RECORDS), log.head.hash, "last record")  # all 64 digits, to compare
+        assert "matches the head saved in the session state" in lines[2]
+        assert not any("UNCHECKED" in line for line in lines)
+
+
+def test_run_verify_of_a_bare_file_says_truncation_was_not_checked(
+    log: AuditLog, session: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A truncated copy handed over without its state still verifies (a prefix of a chain is a
+    chain); the output must say that this proves nothing about the end, and give the full head."""
+    save_state(session, log.head)
+    records = read(log.path)
+    elsewhere = tmp_path / "handed-over"
+    elsewhere.mkdir()
+    renamed = session / "audit-copy.jsonl"  # beside a state.json, but not the session's own log
+    for copy in (elsewhere / "audit.jsonl", renamed):
+        write(copy, records[:4])
+        assert run_verify(str(copy), session.parent) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0] == "OK: 4 records, chain intact"
+        assert HEAD_LINE.fullmatch(lines[1]).groups() == ("4", records[3]["hash"], "last record")
+        assert lines[2].startswith("UNCHECKED: truncation.")
+        assert f"{copy} is a bare audit file" in lines[2] and "cannot be detected" in lines[2]
 
 
 def test_run_verify_tampered(log: AuditLog, session: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -263,9 +286,10 @@ def test_run_verify_tampered(log: AuditLog, session: Path, capsys: pytest.Captur
     records[2]["data"]["value"] = 0
     write(log.path, records)
     assert run_verify(session.name, session.parent) == 1
-    out = capsys.readouterr().out.strip()
-    assert out.startswith("TAMPERED: record seq 3 (line 3): it was changed after it was written;")
-    assert "\n" not in out
+    verdict, head, *rest = capsys.readouterr().out.splitlines()
+    assert verdict.startswith("TAMPERED: record seq 3 (line 3): it was changed after it was written;")
+    assert HEAD_LINE.fullmatch(head).groups() == ("2", records[1]["hash"], "last intact record")
+    assert rest == []
 
 
 def test_run_verify_uses_the_saved_head_to_catch_truncation(
@@ -281,7 +305,9 @@ def test_run_verify_uses_the_saved_head_to_catch_truncation(
 def test_run_verify_state_without_head_is_fine(log: AuditLog, session: Path, capsys: pytest.CaptureFixture[str]) -> None:
     save_state(session, {})
     assert run_verify(session.name, session.parent) == 0
-    assert capsys.readouterr().out.startswith("OK: 5 records")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "OK: 5 records, chain intact"
+    assert lines[2].startswith("UNCHECKED: truncation.") and "has no saved audit head" in lines[2]
 
 
 def test_run_verify_unreadable_state_is_an_error(log: AuditLog, session: Path, capsys: pytest.CaptureFixture[str]) -> None:

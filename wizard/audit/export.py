@@ -13,9 +13,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from wizard.audit.markdown import render_markdown
 from wizard.audit.record import AuditHead, AuditRecord, utc_timestamp
+from wizard.audit.sittings import SESSION_FIELDS, session_facts
+from wizard.audit.verify import ParsedLine, VerifyReport, verify_content
 from wizard.session.atomic import write_atomic
-from wizard.audit.verify import ParsedLine, VerifyReport, short_hash, verify_content
 
 __all__ = ["EXPORT_FORMAT", "FORMATS", "UnverifiedLogError", "export_log"]
 
@@ -23,9 +25,6 @@ EXPORT_FORMAT = "aks-wizard-audit/1"
 """Version tag of the JSON export, so a reviewer's tooling can tell layouts apart."""
 
 FORMATS: tuple[str, ...] = ("jsonl", "json", "md")
-
-_SUMMARY_VALUE_CHARS = 60
-_SUMMARY_CHARS = 240
 
 
 class UnverifiedLogError(ValueError):
@@ -44,12 +43,16 @@ def export_log(
     *,
     expected_head: AuditHead | None = None,
     allow_broken: bool = False,
+    session_id: str | None = None,
 ) -> VerifyReport:
     """Verify ``path`` and write its records to ``out_path`` in ``fmt``; return the report.
+    ``session_id`` (from the session's state) heads the JSON and Markdown exports: the log's
+    records do not carry it, and a reviewer must know which session they are reading.
 
     Raises ``UnverifiedLogError`` when verification fails and ``allow_broken`` is False,
-    ``FileNotFoundError`` when there is no log, and ``ValueError`` for an unknown format or an
-    ``out_path`` that is the log itself (an export must never overwrite the evidence)."""
+    ``FileNotFoundError`` when there is no log, and ``ValueError`` for an unknown format, an
+    ``out_path`` that is the log itself (an export must never overwrite the evidence) or one
+    that cannot be written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     path, out_path = Path(path), Path(out_path)
@@ -63,10 +66,14 @@ def export_log(
     if fmt == "jsonl":
         payload = _as_jsonl(content, report, exported_at)
     elif fmt == "json":
-        payload = _as_json(lines, report, exported_at)
+        payload = _as_json(lines, report, exported_at, session_id)
     else:
-        payload = _as_markdown(lines, report, exported_at)
-    _write_atomic(out_path, payload)
+        payload = render_markdown(lines, report, exported_at, warning=_warning(report), session_id=session_id,
+                                  head_checked=expected_head is not None, export_format=EXPORT_FORMAT)
+    try:
+        _write_atomic(out_path, payload)
+    except OSError as exc:  # e.g. a read-only or missing destination: the operator's input, not a crash
+        raise ValueError(f"cannot write the export to {out_path} ({exc.strerror or exc})") from exc
     return report
 
 
@@ -97,80 +104,26 @@ def _records(lines: list[ParsedLine]) -> list[AuditRecord]:
     return [item.record for item in lines if item.record is not None]
 
 
-def _as_json(lines: list[ParsedLine], report: VerifyReport, exported_at: str) -> bytes:
+def _session(records: list[AuditRecord], session_id: str | None) -> dict[str, Any]:
+    """The session's identity for the JSON export: its id and what its first session record
+    says (later sittings are in the records themselves)."""
+    facts = session_facts(records)
+    return {"id": session_id, **{key: (facts[key][0][1] if facts[key] else None) for key, _ in SESSION_FIELDS}}
+
+
+def _as_json(lines: list[ParsedLine], report: VerifyReport, exported_at: str, session_id: str | None) -> bytes:
     doc: dict[str, Any] = {}
     if not report.ok:
         doc["warning"] = _warning(report)
     doc["format"] = EXPORT_FORMAT
     doc["exported_at"] = exported_at
+    doc["session"] = _session(_records(lines), session_id)
     doc["verified"] = report.as_dict()
     doc["head"] = report.head.as_dict()
     if not report.ok:
         doc["unreadable_lines"] = [item.number for item in lines if item.record is None]
     doc["records"] = [rec.to_dict() for rec in _records(lines)]
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def _cell(text: str) -> str:
-    """Make text safe inside a Markdown table cell (no pipes, newlines or raw HTML)."""
-    return (
-        text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("\r", " ").replace("\n", " ")
-    )
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def summarise(data: dict[str, Any]) -> str:
-    """One line a reviewer can scan: ``key=value; …`` with long values clipped. The full data
-    is in the JSON/JSONL exports; this is for reading, not for evidence."""
-    parts = []
-    for key, value in data.items():
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        parts.append(f"{key}={_clip(shown, _SUMMARY_VALUE_CHARS)}")
-    return _clip("; ".join(parts), _SUMMARY_CHARS) if parts else "—"
-
-
-def _as_markdown(lines: list[ParsedLine], report: VerifyReport, exported_at: str) -> bytes:
-    out = ["# AKS baseline wizard — audit log", ""]
-    if report.ok:
-        out.append(f"**Verified.** {_cell(report.reason)}")
-    else:
-        out += [
-            "> ## ⚠ UNVERIFIED — THIS LOG FAILED VERIFICATION",
-            ">",
-            f"> {_cell(_warning(report))}",
-            ">",
-            "> Rows marked ⚠ are at or after the point where the chain breaks.",
-        ]
-    out += [
-        "",
-        "| | |",
-        "|---|---|",
-        f"| Records verified | {report.records} |",
-        f"| Head | seq {report.head.seq}, sha256 `{report.head.hash}` |",
-        f"| Exported (UTC) | {exported_at} |",
-        f"| Format | {EXPORT_FORMAT} |",
-    ]
-    groups: dict[str | None, list[ParsedLine]] = {}
-    for item in lines:
-        if item.record is not None:
-            groups.setdefault(item.record.step, []).append(item)
-    for step, items in groups.items():
-        title = "Session (not tied to a step)" if step is None else f"Step: {_cell(step)}"
-        out += ["", f"## {title}", "", "| Seq | Time (UTC) | Kind | Summary |", "|---:|---|---|---|"]
-        for item in items:
-            rec = item.record
-            assert rec is not None
-            flag = "⚠ " if not report.ok and report.line is not None and item.number >= report.line else ""
-            out.append(f"| {flag}{rec.seq} | {rec.ts} | {_cell(rec.kind)} | {_cell(summarise(rec.data))} |")
-    unreadable = [item for item in lines if item.record is None]
-    if unreadable:
-        out += ["", "## Unreadable lines", ""]
-        out += [f"- line {item.number}: {_cell(item.error)}" for item in unreadable]
-    out += ["", f"_Head hash {short_hash(report.head.hash)} — compare with the session's saved head._", ""]
-    return "\n".join(out).encode("utf-8")
 
 
 def _write_atomic(path: Path, payload: bytes) -> None:

@@ -30,6 +30,9 @@ class DeploymentRecord:
     id: str = ""
     correlation_id: str = ""
     started_at: str = ""
+    # What the deployment made or touched (ARM's outputResources), each with whether it existed
+    # before (its preview said something other than Create): cleanup removes only the new ones.
+    resources: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -63,6 +66,44 @@ class StepState:
 
 
 @dataclass
+class RunOptions:
+    """How a headless run makes its decisions, kept so a resumed run continues the way it was
+    started: a run begun with ``--accept-defaults`` and killed before a later step's decisions
+    were recorded must not stop on resume asking for decisions nobody is there to give.
+
+    ``--yes`` is deliberately not kept: approving a preview is an act of the operator in each
+    sitting, and the README tells them to pass it again when resuming."""
+
+    accept_defaults: bool = False
+    overrides: dict[str, str] = field(default_factory=dict)  # check id -> written justification
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> "RunOptions":
+        """Parse the stored options; raise ``ValueError`` (the store reports the session as
+        corrupt) rather than guess at a shape that is not ours."""
+        if raw is None:
+            return cls()
+        if not isinstance(raw, dict):
+            raise ValueError("run_options must be an object")
+        accept = raw.get("accept_defaults", False)
+        overrides = raw.get("overrides", {})
+        if not isinstance(accept, bool):
+            raise ValueError("run_options.accept_defaults must be true or false")
+        if not isinstance(overrides, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in overrides.items()):
+            raise ValueError("run_options.overrides must map check ids to justification texts")
+        return cls(accept_defaults=accept, overrides=dict(overrides))
+
+    def resumed_with(self, accept_defaults: bool, overrides: dict[str, str]) -> "RunOptions":
+        """The options for a resumed run: what the operator passes now, else what the run was
+        started with. ``--accept-defaults`` can only be switched on (it is a flag); any
+        ``--override`` given replaces the stored set, so what is in effect is exactly what the
+        operator last typed."""
+        return RunOptions(accept_defaults=accept_defaults or self.accept_defaults,
+                          overrides=dict(overrides) if overrides else dict(self.overrides))
+
+
+@dataclass
 class SessionState:
     id: str
     mode: str
@@ -77,6 +118,8 @@ class SessionState:
     steps: dict[str, StepState] = field(default_factory=dict)
     audit_head: dict[str, Any] = field(default_factory=dict)
     updated: str = ""
+    # Absent from state files written before it existed; those load with the defaults.
+    run_options: RunOptions = field(default_factory=RunOptions)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,5 +127,6 @@ class SessionState:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "SessionState":
         steps = {k: StepState.from_dict(v) for k, v in raw.get("steps", {}).items()}
-        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__ and k != "steps"}
-        return cls(**known, steps=steps)
+        nested = ("steps", "run_options")
+        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__ and k not in nested}
+        return cls(**known, steps=steps, run_options=RunOptions.from_dict(raw.get("run_options")))
