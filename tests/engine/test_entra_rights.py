@@ -262,10 +262,11 @@ def test_by_role_follows_graphs_documented_roles(role: dict[str, str] | None, re
 
 def test_the_checks_reader_list_matches_the_rehearsals() -> None:
     """The check explains a 403 with the same roles the rehearsal enforces (Global Administrator
-    aside, which Graph does not list as least privileged)."""
+    aside, which Graph does not list as least privileged): both read one data file."""
     rehearsal = dict(routes_graph.AUTHORIZATION_POLICY_READER_ROLES)
     assert rehearsal.pop("62e90394-69f5-4237-9190-012177145e10") == "Global Administrator"
     assert rehearsal == roles.AUTHORIZATION_POLICY_READER_ROLES
+    assert "f2ef992c-3afb-46b9-b7cf-a126ee74c451" in rehearsal  # Global Reader, from the data file
 
 
 def test_the_new_scenarios_load() -> None:

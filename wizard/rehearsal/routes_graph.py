@@ -37,24 +37,18 @@ from __future__ import annotations
 import uuid
 from typing import Any, Mapping
 
+from checks.roles import AUTHORIZATION_POLICY_READER_ROLES as POLICY_READERS
+from checks.roles import GLOBAL_ADMINISTRATOR
 from wizard.rehearsal.http_types import Request, Response
 from wizard.rehearsal.request_gate import graph_inner_error
 from wizard.rehearsal.router import Router
 
 CTX = "https://graph.microsoft.com/v1.0/$metadata"
 
-# Role template ids (MicrosoftDocs/entra-docs permissions-reference.md) of the roles Graph lists
-# for reading the authorization policy, plus Global Administrator.
-AUTHORIZATION_POLICY_READER_ROLES: dict[str, str] = {
-    "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
-    "f2ef992c-3afb-46b9-b7cf-a126ee74c451": "Global Reader",
-    "5d6b6bb7-de71-4623-b4af-96380a352509": "Security Reader",
-    "5f2222b1-57c3-48ba-8ad5-d4759f1fde6f": "Security Operator",
-    "194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
-    "7698a772-787b-4ac8-901f-60d6b08affd2": "Cloud Device Administrator",
-    "4d6ac14f-3453-41d0-bef9-a3e0c569773a": "License Administrator",
-    "e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
-}
+# Who may read the authorization policy: the roles Graph lists, and Global Administrator
+# (the same data the prerequisites check explains a 403 with).
+AUTHORIZATION_POLICY_READER_ROLES: dict[str, str] = {GLOBAL_ADMINISTRATOR: "Global Administrator",
+                                                     **POLICY_READERS}
 
 # Graph's refusals, word for word.
 REQUEST_DENIED = ("Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
