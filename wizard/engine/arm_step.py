@@ -10,6 +10,7 @@ before) so cleanup can remove exactly what the session created."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -19,6 +20,7 @@ from wizard.engine.arm import AzureCallFailed
 from wizard.engine.arm_template import Composed, compose, group_outputs
 from wizard.engine.contract import ArmDeployment, Preview, StepContext
 from wizard.engine.events import DeployProgress, DeploySnapshot, Notice, OperationState
+from wizard.session.secrets import fingerprint
 from wizard.session.state import DeploymentRecord, StepStatus
 from wizard.session.store import utc_now
 
@@ -95,7 +97,7 @@ class ArmStep:
                 "resource_groups": sorted(c.groups.values()), "id": state.deployment.id,
                 "correlation_id": state.deployment.correlation_id,
                 "template_sha256": arm.sha256_json(c.template), "parameters_sha256": arm.sha256_json(c.parameters),
-                "secure_parameters": sorted(c.secure)})
+                "secure_parameters": {k: _fingerprint(c.parameters[k]) for k in sorted(c.secure)}})
         state.status = StepStatus.RUNNING
         session.save()
         final = self._follow(_expected(c.template))
@@ -150,6 +152,11 @@ class ArmStep:
             if current.state in TERMINAL:
                 return current
             time.sleep(runner.poll_interval)
+
+
+def _fingerprint(value: Any) -> str:
+    """What the audit keeps of a secure parameter: its fingerprint, never its value."""
+    return fingerprint(value if isinstance(value, str) else json.dumps(value, sort_keys=True))
 
 
 def _expected(template: Mapping[str, Any]) -> int:
