@@ -15,6 +15,9 @@ from wizard.engine.contract import CheckStatus, Finding, StepContext
 
 _RG_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 PROBE_NAME = "aksw-tier-probe"
+# Preflight codes that mean "not offered here"; anything else means the probe itself failed.
+UNAVAILABLE = frozenset({"SkuNotAvailable", "LocationNotAvailableForResourceType", "NoRegisteredProviderFound",
+                         "AvailabilityZoneNotSupported", "MissingSubscriptionRegistration"})
 NETWORK_API = "2024-05-01"
 
 
@@ -33,11 +36,11 @@ def probe_group(ctx: StepContext, preferred: str) -> str | None:
 
 
 def check_firewall_tier(ctx: StepContext, resource_group: str, region: str, tier: str) -> Finding:
-    from wizard.engine.arm import AzureCallFailed, _call
+    from wizard.engine.arm import AzureCallFailed, call
 
     assert ctx.azure is not None
     evidence: dict[str, Any] = {"region": region, "tier": tier}
-    group = _call("firewall tier probe", probe_group, ctx, resource_group)
+    group = call("firewall tier probe", probe_group, ctx, resource_group)
     if group is None:
         return Finding(CheckStatus.WARN, f"Cannot confirm that {tier} is offered in {region}: the subscription has no "
                        "resource group for ARM to validate against, and nothing is created before you approve.",
@@ -47,12 +50,16 @@ def check_firewall_tier(ctx: StepContext, resource_group: str, region: str, tier
     evidence["validated_against"] = group
     body = {"properties": {"mode": "Incremental", "template": probe_template(region, tier)}}
     try:
-        poller = _call("firewall tier probe", ctx.azure.deployments().deployments.begin_validate, group,
+        poller = call("firewall tier probe", ctx.azure.deployments().deployments.begin_validate, group,
                        PROBE_NAME, body)
-        result = _call("firewall tier probe", poller.result).as_dict()
+        result = call("firewall tier probe", poller.result).as_dict()
     except AzureCallFailed as exc:
         inner = exc.failure.innermost()
-        evidence.update(code=inner.code, message=inner.message)
+        evidence.update(code=inner.code, message=inner.message, correlation_id=exc.failure.correlation_id)
+        if inner.code not in UNAVAILABLE:  # the probe could not ask (rights, throttling, outage): not an answer
+            return Finding(CheckStatus.ERROR, f"Could not ask ARM about {tier} in {region} (validated in {group}): "
+                           f"{inner.code}: {inner.message}", evidence, exc.failure.remedy or
+                           "Re-run the checks; if it persists, check your rights on that resource group.")
         return Finding(CheckStatus.FAIL, f"ARM rejects a {tier} firewall in {region}: {inner.code}: {inner.message}",
                        evidence, "Choose another firewall tier or region. " + exc.failure.remedy)
     if result.get("error"):

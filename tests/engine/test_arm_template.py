@@ -65,17 +65,22 @@ def test_composed_template_creates_groups_and_passes_outputs(make_ctx, fresh_bac
     assert "Microsoft.Network/networkSecurityGroups" not in by_type
     assert any("reference()" in n and "WhatIfEvalStopped" in n for n in notes)
 
-    arm.submit(ctx.azure, composed.location, "t-1", composed.template, composed.parameters)
+    arm.submit(ctx.azure, composed.location, "t-1", composed.template, composed.parameters, "corr-t-1")
     deadline_ops = 0
     while (status := arm.status(ctx.azure, "t-1")) is not None and status.state not in ("Succeeded", "Failed"):
         deadline_ops += 1
         assert deadline_ops < 2000
     assert status is not None and status.state == "Succeeded", status
+    assert status.correlation_id == "corr-t-1"  # the wizard's own id, saved before the PUT
     outputs = group_outputs(status.outputs)
     assert outputs["a"]["vnetId"].endswith("/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet-a")
     assert outputs["b"]["seen"] == outputs["a"]["vnetId"]
     assert any(r.endswith("/networkSecurityGroups/nsg-b") for r in status.output_resources)
     ops = arm.operations(ctx.azure, "t-1")
-    assert {o.resource_name for o in ops} == {"vnet-a", "nsg-b"}  # followed into both nested deployments
-    journal = (backend.state_dir / "rehearsal-journal.jsonl").read_text()
-    assert "not-in-any-log" not in journal
+    assert {o.resource_name for o in ops} == {"rg-a", "rg-b", "vnet-a", "nsg-b"}  # into both nested ones
+    assert set(arm.nested_output_resources(ctx.azure, "t-1")) >= {o.resource_id for o in ops
+                                                                   if "/providers/" in o.resource_id}
+    nested = ctx.azure.deployments().deployments.get("rg-b", nested_name("t-1", "b")).as_dict()
+    assert nested["properties"]["parameters"]["secret"] == {"type": "SecureString"}  # ARM echoes only the type
+    for name in ("rehearsal-journal.jsonl", "rehearsal-model.json"):
+        assert "not-in-any-log" not in (backend.state_dir / name).read_text(), name

@@ -83,7 +83,8 @@ def test_throttled_get_deployment_honours_retry_after(ws: Workspace) -> None:
     assert outputs["firewall_private_ip"]
     assert ws.status_of("hub") == StepStatus.DONE
     gets = _hits(ws, "GET")
-    assert [e["status"] for e in gets[:3]] == [429, 429, 200]
+    # the first GET asks whether the deployment exists yet (404, after two throttled tries)
+    assert [e["status"] for e in gets[:3]] == [429, 429, 404] and gets[3]["status"] == 200
     assert gets[0]["response"]["error"]["code"] == "TooManyRequests"
     assert _ts(gets[1]) - _ts(gets[0]) >= 0.15  # the SDK waited for Retry-After
     assert not ws.backend.faults.pending()
@@ -128,7 +129,8 @@ def test_connection_reset_on_get_is_retried(ws: Workspace) -> None:
     ws.backend.faults.add(Fault(method="GET", path_regex=_deployment_re(ws), kind="reset", times=1))
     assert _deploy_hub(ws)["firewall_private_ip"]
     gets = _hits(ws, "GET")
-    assert [e["status"] for e in gets[:2]] == [0, 200]  # 0: the connection was dropped unanswered
+    assert [e["status"] for e in gets[:2]] == [0, 404]  # 0: dropped unanswered; then "not there yet"
+    assert gets[2]["status"] == 200
     assert ws.status_of("hub") == StepStatus.DONE
 
 

@@ -46,7 +46,7 @@ def _token(backend: Any, audience: str = "https://management.azure.com", **extra
     scenario = backend.scenario
     now = int(time.time())
     claims = {"oid": scenario.user["oid"], "tid": scenario.tenant_id, "aud": audience, "iat": now, "nbf": now,
-              "exp": now + 600, **extra}
+              "exp": now + 600, "iss": f"https://sts.windows.net/{scenario.tenant_id}/", **extra}
     return "Bearer " + sign(claims, backend.signing_key)
 
 
@@ -87,6 +87,14 @@ def test_provider_type_refuses_unpublished_version(backend_ctx):
     assert "API version '2023-11-01' for type 'workspaces'" in error["message"]
 
 
+def test_paths_are_read_without_regard_to_case(backend_ctx):
+    backend, _ = backend_ctx
+    path = (f"/subscriptions/{SUB}/resourceGroups/NetworkWatcherRG/Providers/Microsoft.Network/"
+            "virtualNetworks/none?api-version=2024-05-01")
+    response = _raw(backend, "GET", path, {"Authorization": _token(backend)})
+    assert response.status_code == 404 and _error(response)["code"] == "ResourceNotFound"
+
+
 def test_provider_metadata_lists_published_versions(backend_ctx):
     _, ctx = backend_ctx
     network = ctx.resources().providers.get("Microsoft.Network").as_dict()
@@ -118,6 +126,7 @@ def test_arm_refuses_missing_forged_expired_and_misdirected_tokens(backend_ctx):
         "InvalidAuthenticationToken": {"Authorization": forged},
         "ExpiredAuthenticationToken": {"Authorization": _token(backend, exp=int(time.time()) - 10)},
         "InvalidAuthenticationTokenAudience": {"Authorization": _token(backend, "https://graph.microsoft.com")},
+        "InvalidAuthenticationTokenTenant": {"Authorization": _token(backend, iss="https://sts.windows.net/other/")},
     }
     for code, headers in cases.items():
         response = _raw(backend, "GET", path, headers)
@@ -226,6 +235,32 @@ def test_complete_mode_reports_delete_for_resources_not_in_the_template(backend_
     empty = {"$schema": _one_pip()["$schema"], "contentVersion": "1.0.0.0", "resources": []}
     assert _changes(dm, empty)["pip-a"]["changeType"] == "Ignore"
     assert _changes(dm, empty, mode="Complete")["pip-a"]["changeType"] == "Delete"
+    dm.begin_create_or_update("rg-w", "d2", _deployment(empty)).result()
+    assert [r.name for r in ctx.resources().resources.list_by_resource_group("rg-w")] == ["pip-a"]
+    dm.begin_create_or_update("rg-w", "d3", _deployment(empty, mode="Complete")).result()
+    assert list(ctx.resources().resources.list_by_resource_group("rg-w")) == []  # and Complete deletes it
+
+
+def test_existing_group_cannot_move_nor_take_a_deployment_while_deleting(backend_ctx):
+    """ARM refuses a template group in another region (InvalidResourceGroupLocation) and any
+    deployment into a group being deleted (ResourceGroupBeingDeleted)."""
+    backend, ctx = backend_ctx
+    ctx.resources().resource_groups.create_or_update("rg-spoke", {"location": "centralus"})
+    dm = ctx.deployments().deployments
+    with pytest.raises(HttpResponseError) as raised:
+        dm.begin_validate_at_subscription_scope(
+            "s1", _deployment(sub_scope_template(), {"rgName": "rg-spoke"}, "eastus2")).result()
+    assert raised.value.error.details[0].code == "InvalidResourceGroupLocation"
+    backend.pace = 0.001  # the deletion now takes (Azure) ages
+    backend._world.pace = 0.001
+    _raw(backend, "DELETE", f"/subscriptions/{SUB}/resourcegroups/rg-spoke?api-version=2025-04-01",
+         {"Authorization": _token(backend)})
+    template = sub_scope_template()
+    template["resources"][0]["location"] = "centralus"
+    with pytest.raises(HttpResponseError) as raised:
+        dm.begin_validate_at_subscription_scope(
+            "s1", _deployment(template, {"rgName": "rg-spoke"}, "eastus2")).result()
+    assert {d.code for d in raised.value.error.details} == {"ResourceGroupBeingDeleted"}
 
 
 # -- DELETE ---------------------------------------------------------------------------------------
@@ -292,18 +327,22 @@ def test_nested_deployment_into_a_new_group_is_short_circuited_then_fails_when_i
     assert "AvailabilityZoneNotSupported" in codes
 
 
-# -- secure parameters ----------------------------------------------------------------------------
-
-def test_secure_parameters_are_neither_echoed_nor_journaled(backend_ctx):
-    backend, ctx = backend_ctx
-    ctx.resources().resource_groups.create_or_update("rg-s", {"location": "eastus2"})
-    template = {"$schema": _one_pip()["$schema"], "contentVersion": "1.0.0.0",
-                "parameters": {"pfx": {"type": "secureString"}, "label": {"type": "string"}},
-                "resources": [], "outputs": {}}
-    secret = "c2VjcmV0LXBmeC1ieXRlcw-not-for-logs"
-    done = ctx.deployments().deployments.begin_create_or_update(
-        "rg-s", "sec", _deployment(template, {"pfx": secret, "label": "x"})).result()
-    assert done.properties.parameters["pfx"] == {"type": "SecureString"} or "value" not in done.properties.parameters["pfx"]
-    assert done.properties.parameters["label"]["value"] == "x"
-    text = (backend.state_dir / "rehearsal-journal.jsonl").read_text()
-    assert secret not in text and "value not journaled" in text
+def test_a_nested_deployment_that_never_started_does_not_exist(backend_ctx):
+    """'after' waits for 'inner', which fails when it runs: ARM never creates 'after' (404)."""
+    _, ctx = backend_ctx
+    template = sub_scope_template()
+    after = json.loads(json.dumps(template["resources"][1]))
+    after["name"] = "after"
+    after["properties"]["template"]["resources"][0]["name"] = "pip-after"
+    after["properties"]["template"]["outputs"] = {}
+    after["dependsOn"] = ["[resourceId(parameters('rgName'), 'Microsoft.Resources/deployments', 'inner')]"]
+    template["resources"].append(after)
+    dm = ctx.deployments().deployments
+    with pytest.raises(HttpResponseError):  # zones '9' fail once 'inner' starts (its group is new)
+        dm.begin_create_or_update_at_subscription_scope(
+            "s2", _deployment(template, {"rgName": "rg-e", "zones": ["9"]}, "eastus2")).result()
+    assert dm.get("rg-e", "inner").properties.provisioning_state == "Failed"
+    with pytest.raises(HttpResponseError) as raised:
+        dm.get("rg-e", "after")
+    assert raised.value.status_code == 404 and raised.value.error.code == "DeploymentNotFound"
+    assert [d.name for d in dm.list_by_resource_group("rg-e")] == ["inner"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from wizard.azure.context import AzureContext
 from wizard.azure.errors import AzureFailure, from_error_body, from_exception
@@ -29,7 +29,12 @@ def sha256_json(obj: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _call(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call the SDK; any SDK or network error comes back as AzureCallFailed (one shape)."""
+    return _call(what, fn, *args, **kwargs)
+
+
+def _call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except AzureCallFailed:
@@ -110,11 +115,13 @@ def _planned(change: Mapping[str, Any]) -> PlannedChange:
 
 
 def submit(azure: AzureContext, location: str, name: str, template: Mapping[str, Any],
-           parameters: Mapping[str, Any]) -> None:
-    """Send the PUT only; progress is followed by ``status``/``operations`` so a restarted
-    wizard follows the same deployment the same way (re-attach)."""
+           parameters: Mapping[str, Any], correlation_id: str) -> None:
+    """Send the PUT only, under a correlation id the wizard chose and saved first: ARM stamps
+    it on the deployment, so a resumed wizard re-attaches only to the deployment it submitted
+    (not to an older one of the same name). Progress is followed by ``status``/``operations``."""
     _call(name, azure.deployments().deployments.begin_create_or_update_at_subscription_scope, name,
-          _body(location, template, parameters), polling=False)
+          _body(location, template, parameters), polling=False,
+          headers={"x-ms-correlation-request-id": correlation_id})
 
 
 @dataclass(frozen=True)
@@ -131,9 +138,12 @@ class DeploymentStatus:
 def status(azure: AzureContext, name: str) -> DeploymentStatus | None:
     """The subscription-scoped deployment as ARM sees it, or None when ARM never heard of it."""
     deployments = azure.deployments().deployments
-    if not _call(name, deployments.check_existence_at_subscription_scope, name):
-        return None
-    body = _call(name, deployments.get_at_subscription_scope, name).as_dict()
+    try:  # one GET (not HEAD then GET, which races a deployment being created)
+        body = _call(name, deployments.get_at_subscription_scope, name).as_dict()
+    except AzureCallFailed as exc:
+        if exc.failure.status == 404:
+            return None
+        raise
     props = body.get("properties") or {}
     error = props.get("error")
     outputs = {k: (v or {}).get("value") for k, v in (props.get("outputs") or {}).items()}
@@ -147,14 +157,31 @@ def status(azure: AzureContext, name: str) -> DeploymentStatus | None:
 
 
 def operations(azure: AzureContext, name: str) -> tuple[OperationState, ...]:
-    """Every resource operation of the deployment, following nested deployments into their
-    resource groups (the resources of a Bicep module are operations of its deployment)."""
+    """Every resource operation of the deployment (its resource groups included), following
+    nested deployments into their groups: a Bicep module's resources are its operations."""
     ops = azure.deployments().deployment_operations
     top = _call(name, lambda: list(ops.list_at_subscription_scope(name)))
-    return tuple(sorted(_resource_ops(azure, top), key=lambda o: (o.resource_type, o.resource_name)))
+    found = _resource_ops(azure, top, [])
+    return tuple(sorted(found, key=lambda o: (o.resource_type, o.resource_name)))
 
 
-def _resource_ops(azure: AzureContext, listed: list[Any], depth: int = 0) -> list[OperationState]:
+def nested_deployments(azure: AzureContext, name: str) -> list[tuple[str, str]]:
+    """(resource group, name) of each nested deployment that has started."""
+    ops = azure.deployments().deployment_operations
+    top = _call(name, lambda: list(ops.list_at_subscription_scope(name)))
+    nested: list[tuple[str, str]] = []
+    _resource_ops(azure, top, nested)
+    return nested
+
+
+def _group_of(rid: str) -> str:
+    parts = rid.split("/")
+    lowered = [p.lower() for p in parts]
+    return parts[lowered.index("resourcegroups") + 1] if "resourcegroups" in lowered[:-1] else ""
+
+
+def _resource_ops(azure: AzureContext, listed: list[Any], nested: list[tuple[str, str]],
+                  depth: int = 0) -> list[OperationState]:
     out: list[OperationState] = []
     ops = azure.deployments().deployment_operations
     for op in listed:
@@ -163,23 +190,43 @@ def _resource_ops(azure: AzureContext, listed: list[Any], depth: int = 0) -> lis
         if not target:
             continue
         rtype = str(target.get("resourceType", ""))
+        rid = str(target.get("id", ""))
         if rtype.lower() == "microsoft.resources/deployments" and depth < 5:
-            rid = str(target.get("id", ""))
-            group = rid.split("/resourceGroups/", 1)[1].split("/", 1)[0] if "/resourceGroups/" in rid else ""
-            nested = str(target.get("resourceName", "")).rsplit("/", 1)[-1]
-            inner = _call(nested, lambda: list(ops.list(group, nested))) if group else []
-            out.extend(_resource_ops(azure, inner, depth + 1))
-            continue
-        if rtype.lower() == "microsoft.resources/resourcegroups":
+            group, inner_name = _group_of(rid), str(target.get("resourceName", "")).rsplit("/", 1)[-1]
+            if group:
+                nested.append((group, inner_name))
+                out.extend(_resource_ops(azure, _nested_ops(azure, group, inner_name), nested, depth + 1))
             continue
         message = props.get("statusMessage") or {}
         error = message.get("error") if isinstance(message, Mapping) else None
         out.append(OperationState(
             resource_type=rtype, resource_name=str(target.get("resourceName", "")),
             state=str(props.get("provisioningState", "")), duration_s=_iso_duration(str(props.get("duration", ""))),
-            error=_operation_error(error) if isinstance(error, Mapping) else "",
+            error=_operation_error(error) if isinstance(error, Mapping) else "", resource_id=rid,
         ))
     return out
+
+
+def _nested_ops(azure: AzureContext, group: str, name: str) -> list[Any]:
+    """A nested deployment's operations; none yet (404) right after ARM starts it."""
+    ops = azure.deployments().deployment_operations
+    try:
+        return list(_call(name, lambda: list(ops.list(group, name))))
+    except AzureCallFailed as exc:
+        if exc.failure.status == 404:
+            return []
+        raise
+
+
+def nested_output_resources(azure: AzureContext, name: str) -> tuple[str, ...]:
+    """Resource ids the nested deployments report, so the record of what a step made does not
+    depend on whether the top deployment's outputResources lists module resources."""
+    deployments = azure.deployments().deployments
+    out: list[str] = []
+    for group, nested in nested_deployments(azure, name):
+        body = _call(nested, deployments.get, group, nested).as_dict()
+        out.extend(str(r.get("id", "")) for r in (body.get("properties") or {}).get("outputResources") or [])
+    return tuple(out)
 
 
 def _operation_error(error: Mapping[str, Any]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import uuid
 from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard.azure.errors import AzureFailure
@@ -44,10 +45,28 @@ class ArmStep:
         return f"{self.action.deployment_base_name}-{self.runner.session.short_id}"
 
     def composed(self, ctx: StepContext) -> Composed:
+        """The step's template. A group that exists keeps its own tags beside the wizard's:
+        a group's PUT replaces its tags, and an operator's (or a policy's) must survive."""
         tags = {"aks-wizard-session": self.runner.session.id, "aks-wizard-step": self.runner.step.id}
         if self.action.tags:
             tags.update(self.action.tags(ctx))
-        return compose(self.action, ctx, self.name, tags)
+        return compose(self.action, ctx, self.name, tags, self._existing_tags(ctx))
+
+    def _existing_tags(self, ctx: StepContext) -> dict[str, dict[str, str]]:
+        azure = self.runner.azure
+        assert azure is not None
+        groups = azure.resources().resource_groups
+        out: dict[str, dict[str, str]] = {}
+        for group in self.action.groups:
+            name = group.resource_group(ctx)
+            try:
+                found = arm.call(name, groups.get, name)
+            except AzureCallFailed as exc:
+                if exc.failure.status == 404:
+                    continue
+                raise
+            out[name] = dict(found.tags or {})
+        return out
 
     # -- preview ---------------------------------------------------------------------------
     def preview(self, ctx: StepContext) -> Preview:
@@ -66,65 +85,85 @@ class ArmStep:
 
     # -- deploy ----------------------------------------------------------------------------
     def deploy(self, ctx: StepContext) -> dict[str, Any]:
+        c = self.composed(ctx)
+        self._attach_or_submit(c)
+        final = self._follow(_expected(c.template))
+        return self._record_outcome(final, ctx)
+
+    def _attach_or_submit(self, c: Composed) -> None:
+        """Follow the deployment this session submitted (same name and correlation id), or
+        submit the approved template; a deployment of the same name from an earlier attempt
+        is never mistaken for it."""
         runner, azure = self.runner, self.runner.azure
         assert azure is not None
-        c = self.composed(ctx)
         state, session, step_id = runner.state, runner.session, runner.step.id
         existing = arm.status(azure, self.name)
         dep = state.deployment
-        if dep is not None and dep.name == self.name and dep.status in ("submitting", "running") \
-                and existing is not None:
+        ours = dep is not None and dep.name == self.name and dep.status in ("submitting", "running") \
+            and existing is not None and (not dep.correlation_id or dep.correlation_id == existing.correlation_id)
+        if ours:
+            assert existing is not None
             session.record("deployment.reattached", step_id, {
                 "deployment": self.name, "arm_state": existing.state, "id": existing.id,
                 "correlation_id": existing.correlation_id})
             runner.sink(Notice(step_id, f"Re-attached to {self.name} ({existing.state}); not submitted again."))
-        else:
-            if existing is not None and existing.state not in TERMINAL:
-                raise AzureCallFailed(AzureFailure("DeploymentActive", f"Deployment {self.name} is already running.",
-                                                   self.name, "Wait for it to finish; the wizard re-attaches on "
-                                                   "resume."))
-            state.deployment = DeploymentRecord(name=self.name, resource_group="", status="submitting",
-                                                started_at=utc_now())
-            state.status = StepStatus.RUNNING
-            session.save()  # persisted BEFORE the PUT: a crash now resumes by asking ARM
-            arm.submit(azure, c.location, self.name, c.template, c.parameters)
-            current = arm.status(azure, self.name)
-            state.deployment.status = "running"
-            state.deployment.id = current.id if current else ""
-            state.deployment.correlation_id = current.correlation_id if current else ""
-            session.record("deployment.started", step_id, {
-                "deployment": self.name, "scope": "subscription", "location": c.location,
-                "resource_groups": sorted(c.groups.values()), "id": state.deployment.id,
-                "correlation_id": state.deployment.correlation_id,
-                "template_sha256": arm.sha256_json(c.template), "parameters_sha256": arm.sha256_json(c.parameters),
-                "secure_parameters": {k: _fingerprint(c.parameters[k]) for k in sorted(c.secure)}})
+            return
+        if existing is not None and existing.state not in TERMINAL:
+            raise AzureCallFailed(AzureFailure("DeploymentActive", f"Deployment {self.name} is already running.",
+                                               self.name, "Wait for it to finish; the wizard re-attaches on resume."))
+        approved = state.preview or {}
+        if (approved.get("template_sha256"), approved.get("parameters_sha256")) != \
+                (arm.sha256_json(c.template), arm.sha256_json(c.parameters)):
+            raise AzureCallFailed(AzureFailure(
+                "PreviewOutdated", "What would be deployed is not what was previewed and approved.", self.name,
+                "Show the preview again (key p; headless: run the step again) and approve what it shows."))
+        state.deployment = DeploymentRecord(name=self.name, resource_group="", status="submitting",
+                                            started_at=utc_now(), correlation_id=str(uuid.uuid4()))
         state.status = StepStatus.RUNNING
+        session.save()  # persisted BEFORE the PUT: a crash now resumes by asking ARM for this correlation id
+        arm.submit(azure, c.location, self.name, c.template, c.parameters, state.deployment.correlation_id)
+        current = arm.status(azure, self.name)
+        state.deployment.status = "running"
+        state.deployment.id = current.id if current else ""
+        session.record("deployment.started", step_id, {
+            "deployment": self.name, "scope": "subscription", "location": c.location,
+            "resource_groups": sorted(c.groups.values()), "id": state.deployment.id,
+            "correlation_id": state.deployment.correlation_id,
+            "template_sha256": arm.sha256_json(c.template), "parameters_sha256": arm.sha256_json(c.parameters),
+            "secure_parameters": {k: _fingerprint(c.parameters[k]) for k in sorted(c.secure)}})
         session.save()
-        final = self._follow(_expected(c.template))
-        assert state.deployment is not None
+
+    def _record_outcome(self, final: arm.DeploymentStatus, ctx: StepContext) -> dict[str, Any]:
+        """Audit the end, with every resource the deployment made - on failure too, since
+        what a failed attempt created is the session's to clean up."""
+        state, session, step_id = self.runner.state, self.runner.session, self.runner.step.id
+        assert state.deployment is not None and self.runner.azure is not None
         if final.state != "Succeeded":
             state.deployment.status = "failed"
+            state.deployment.resources = self._made(tuple(o.resource_id for o in self.last_ops
+                                                          if o.state == "Succeeded" and o.resource_id))
             failure = final.failure or AzureFailure(final.state, f"Deployment {self.name} ended {final.state}.",
                                                     self.name)
             failure = _with_failed_resource(failure, self.last_ops, final.correlation_id)
             session.record("deployment.failed", step_id, {
                 "deployment": self.name, "id": final.id, "correlation_id": final.correlation_id,
-                "duration": final.duration, "error": failure.as_record()})
+                "duration": final.duration, "error": failure.as_record(), "resources": state.deployment.resources})
             raise AzureCallFailed(failure)
+        made = final.output_resources + arm.nested_output_resources(self.runner.azure, self.name)
         state.deployment.status = "succeeded"
-        state.deployment.resources = self._made(final.output_resources)
+        state.deployment.resources = self._made(made)
         session.record("deployment.succeeded", step_id, {
             "deployment": self.name, "id": final.id, "correlation_id": final.correlation_id,
             "duration": final.duration, "resources": state.deployment.resources})
         return self.action.outputs(group_outputs(final.outputs), ctx)
 
-    def _made(self, output_resources: tuple[str, ...]) -> list[dict[str, Any]]:
-        """Each resource with whether it existed before this deployment: its preview said
-        anything but Create (a resource the preview never listed is counted as new)."""
-        previewed = (self.runner.state.preview or {}).get("changes") or {}
-        return [{"id": rid, "type": arm.resource_type_of(rid),
-                 "existed_before": previewed.get(rid.lower(), "Create") != "Create"}
-                for rid in dict.fromkeys(output_resources)]
+    def _made(self, resource_ids: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Each resource with whether it existed before the session: the first preview of
+        this step said anything but Create (one it never listed counts as made by it)."""
+        first = self.runner.state.first_seen
+        unique = {rid.lower(): rid for rid in resource_ids if rid}
+        return [{"id": rid, "type": arm.resource_type_of(rid), "existed_before": first.get(key, "Create") != "Create"}
+                for key, rid in unique.items()]
 
     def _started(self) -> float:
         """Seconds since the deployment was first submitted (also after a re-attach)."""
@@ -160,15 +199,16 @@ def _fingerprint(value: Any) -> str:
 
 
 def _expected(template: Mapping[str, Any]) -> int:
-    """Resources the operator will see progress for: those inside the nested deployments."""
+    """Resources the operator will see progress for: the groups and what the nested
+    deployments hold (the nested deployments themselves are not shown)."""
     total = 0
     for res in template.get("resources", []):
         if not isinstance(res, Mapping):
             continue
         inner = (res.get("properties") or {}).get("template")
-        if str(res.get("type", "")).lower() == "microsoft.resources/deployments" and isinstance(inner, Mapping):
-            total += _expected(inner)
-        elif str(res.get("type", "")).lower() != "microsoft.resources/resourcegroups":
+        if str(res.get("type", "")).lower() == "microsoft.resources/deployments":
+            total += _expected(inner) if isinstance(inner, Mapping) else 0
+        else:
             total += 1
     return total
 

@@ -45,7 +45,9 @@ def _nested_id(group: str, name: str) -> str:
     return f"[resourceId('{group}', 'Microsoft.Resources/deployments', '{name}')]"
 
 
-def compose(action: ArmDeployment, ctx: StepContext, deployment: str, tags: Mapping[str, str]) -> Composed:
+def compose(action: ArmDeployment, ctx: StepContext, deployment: str, tags: Mapping[str, str],
+            existing_tags: Mapping[str, Mapping[str, str]] | None = None) -> Composed:
+    """``existing_tags``: the tags of groups that exist already, kept beside the wizard's."""
     parameters: dict[str, Any] = {}
     declared: dict[str, Any] = {}
     secure: set[str] = set()
@@ -70,15 +72,17 @@ def compose(action: ArmDeployment, ctx: StepContext, deployment: str, tags: Mapp
             ref = _nested_id(names[source], nested_name(deployment, source))[1:-1]
             passed[name] = {"value": f"[reference({ref}, '{RESOURCES_API}').outputs.{output}.value]"}
         resources.append({"type": "Microsoft.Resources/resourceGroups", "apiVersion": RESOURCES_API, "name": rg,
-                          "location": group.location(ctx), "tags": dict(tags)})
+                          "location": group.location(ctx),
+                          "tags": {**dict((existing_tags or {}).get(rg, {})), **dict(tags)}})
         after = dict.fromkeys(list(group.depends_on) + [source for _, source, _ in group.inputs])
         depends = [_group_id(rg)] + [_nested_id(names[k], nested_name(deployment, k)) for k in after]
         resources.append({"type": "Microsoft.Resources/deployments", "apiVersion": RESOURCES_API, "name": nested,
                           "resourceGroup": rg, "dependsOn": depends,
                           "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
                                          "parameters": passed, "template": inner}})
-        outputs[group.key] = {"type": "object",
-                              "value": f"[reference({_nested_id(rg, nested)[1:-1]}, '{RESOURCES_API}').outputs]"}
+        if inner.get("outputs"):  # ARM has no 'outputs' for a template that declares none
+            outputs[group.key] = {"type": "object",
+                                  "value": f"[reference({_nested_id(rg, nested)[1:-1]}, '{RESOURCES_API}').outputs]"}
     template = {"$schema": SUBSCRIPTION_SCHEMA, "contentVersion": "1.0.0.0", "parameters": declared,
                 "resources": resources, "outputs": outputs}
     return Composed(action.location(ctx), template, parameters, frozenset(secure), names)

@@ -40,6 +40,7 @@ class OperationState:
     state: str  # Accepted | Running | Succeeded | Failed
     duration_s: float = 0.0
     error: str = ""
+    resource_id: str = ""
 
 
 @dataclass(frozen=True)

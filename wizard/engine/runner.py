@@ -6,7 +6,6 @@ reports progress through an ``EventSink``. The TUI and the headless runner are t
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any, Mapping
 
 from wizard.azure.context import AzureContext
@@ -232,6 +231,8 @@ class StepRunner:
         self.state.preview = {"counts": preview.counts(), "template_sha256": preview.template_sha256,
                               "parameters_sha256": preview.parameters_sha256,
                               "changes": {c.resource_id.lower(): c.change_type for c in preview.changes}}
+        for change in preview.changes:  # the first word on each resource is kept (see StepState.first_seen)
+            self.state.first_seen.setdefault(change.resource_id.lower(), change.change_type)
         self.state.approved = False
         if self.state.status not in (StepStatus.DONE, StepStatus.RUNNING):  # a re-preview keeps a finished step
             self.state.status = StepStatus.PREVIEWED
@@ -336,4 +337,4 @@ class StepRunner:
         return True
 
 
-__all__ = ["StepRunner", "StepBlocked", "AzureCallFailed", "asdict"]
+__all__ = ["StepRunner", "StepBlocked", "AzureCallFailed"]

@@ -68,7 +68,8 @@ def path_type(path: str) -> str | None:
         if len(parts) == 5 and parts[4] == "resources":
             return "Microsoft.Resources/resources"
         return "Microsoft.Resources/resourceGroups"
-    tail = path.rstrip("/").rsplit("/providers/", 1)[1].split("/")
+    trimmed = path.rstrip("/")
+    tail = trimmed[lower.rfind("/providers/") + len("/providers/"):].split("/")  # ARM paths ignore case
     if len(tail) == 1:
         return "Microsoft.Resources/providers"
     if len(tail) == 2 and tail[1].lower() == "register":

@@ -146,7 +146,8 @@ def deployment_body(view: View | dict[str, Any], state_override: str | None = No
     if state == "Succeeded":
         outputs = record.get("outputs", {}) if view.entry is None else \
             view.entry["state"].get("properties", {}).get("outputs", {})
-        props["outputs"] = outputs
+        if outputs:  # as ARM: no outputs key for a template without outputs
+            props["outputs"] = outputs
         props["outputResources"] = output_resources(view)
     if state == "Failed":
         props["error"] = deployment_error(view)
@@ -205,9 +206,8 @@ def find_view(records: list[dict[str, Any]], deployment_id: str) -> View | None:
     for record in records:
         for entry in record.get("schedule", []):
             if entry["id"].lower() == key and entry["type"].lower() == DEPLOYMENT:
-                view = View(record, entry)
-                if key in entry_states(record) or record.get("finished"):
-                    return view
+                if key in entry_states(record):  # a nested deployment exists once it has started
+                    return View(record, entry)
     return None
 
 

@@ -64,3 +64,8 @@ def not_found(kind: str, name: str, rg: str | None = None) -> ArmError:
     where = f" under resource group '{rg}'" if rg else ""
     return ArmError(404, "ResourceNotFound", f"The Resource '{name}'{where} was not found. For more details "
                     "please go to https://aka.ms/ARMResourceNotFoundFix")
+
+
+def being_deleted(name: str) -> ArmError:
+    return ArmError(409, "ResourceGroupBeingDeleted", f"The resource group '{name}' is in deprovisioning state and "
+                    "cannot perform this operation.")

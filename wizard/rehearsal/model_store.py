@@ -178,6 +178,8 @@ class SubscriptionModel:
                         record["applied"].append(entry["id"].lower())
                         changed = True
                 overall, finish = sched.deployment_state(record["schedule"], elapsed)
+                if overall == "Succeeded" and record.get("completeGroup"):
+                    self._delete_undeclared(record)
                 if overall != "Running":
                     record["finished"] = True
                     record["finalState"] = overall
@@ -190,6 +192,14 @@ class SubscriptionModel:
             return list(self.data["deployments"].values())
 
     # -- deletion ----------------------------------------------------------------------------
+    def _delete_undeclared(self, record: dict[str, Any]) -> None:
+        declared = {e["id"].lower() for e in record["schedule"]}
+        prefix = str(record["completeGroup"]).lower() + "/"
+        for key in [k for k in self.data["resources"] if k.startswith(prefix)]:
+            top = "/".join(key.split("/")[:9])  # /subscriptions/s/resourcegroups/g/providers/ns/type/name
+            if top not in declared and key in self.data["resources"]:
+                self.delete_resource(self.data["resources"][key]["id"])
+
     def delete_resource(self, rid: str) -> bool:
         """Remove a resource and its children (and its entry in a parent's list)."""
         key = rid.rstrip("/").lower()
@@ -211,8 +221,18 @@ class SubscriptionModel:
         with self.lock:
             group = self.data["resourceGroups"][f"{sub}/{name}".lower()]
             group["properties"]["provisioningState"] = "Deleting"
-            self.data["operations"][token] = {"kind": "deleteGroup", "group": f"{sub}/{name}".lower(),
-                                              "groupId": group["id"], "due": due}
+            self.put_operation(token, {"kind": "deleteGroup", "group": f"{sub}/{name}".lower(),
+                                       "groupId": group["id"], "due": due})
+
+    def put_operation(self, token: str, record: dict[str, Any], keep: int = 200) -> None:
+        """Async operations answered at their Location URL; the oldest finished ones are
+        dropped so a long rehearsal does not grow the model without bound."""
+        with self.lock:
+            ops = self.data["operations"]
+            ops[token] = record
+            finished = [k for k, v in ops.items() if k != token and (v.get("done") or v.get("kind") == "whatIf")]
+            for k in finished[:max(len(ops) - keep, 0)]:
+                del ops[k]
 
     def operation(self, token: str) -> dict[str, Any] | None:
         with self.lock:

@@ -15,15 +15,14 @@ from typing import Any
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal.deployment_views import (View, current_state, deployment_body, deployment_error, find_view,
                                                operations, views_under)
-from wizard.rehearsal.http_types import ArmError, Request, Response, error_object, not_found
+from wizard.rehearsal.http_types import ArmError, Request, Response, being_deleted, error_object, not_found
 from wizard.rehearsal.router import Router
 from wizard.rehearsal.routes_subscriptions import require_subscription
-from wizard.rehearsal.template_evaluation import Plan, Scope, plan_template
+from wizard.rehearsal.template_evaluation import DEPLOYMENT_TYPE, Plan, Scope, plan_template
 from wizard.rehearsal.template_expressions import TemplateError
 from wizard.rehearsal.template_validation import Validation, validate_plan
 from wizard.rehearsal.what_if import what_if_changes
 
-_WHAT_IF_RESULTS: dict[str, dict[str, Any]] = {}  # token -> {"polls": n, "body": result}
 DEPLOY = "providers/Microsoft.Resources/deployments"
 SHORT_CIRCUIT_CODE = "NestedDeploymentShortCircuited"
 
@@ -38,8 +37,7 @@ def _scope(req: Request, write: bool = False) -> tuple[str, dict[str, Any] | Non
     if rg is None:
         raise not_found("ResourceGroup", rg_name)
     if write and rg.get("properties", {}).get("provisioningState") == "Deleting":
-        raise ArmError(409, "ResourceGroupBeingDeleted", f"The resource group '{rg['name']}' is in deprovisioning "
-                       "state and cannot perform this operation.")
+        raise being_deleted(rg["name"])
     return sub, rg, rg["id"]
 
 
@@ -134,8 +132,8 @@ def put_deployment(req: Request) -> Response:
     factor, fail_type, fail_error = _injected_failure(req, plan)
     entries = [{"id": r.id, "type": r.type, "name": r.name, "depends_on": r.depends_on, "state": r.state,
                 "declared": {"apiVersion": r.api_version, **r.declared}, "nested_in": r.nested_in,
-                "parameters": (r.declared.get("properties") or {}).get("parameters", {})
-                if r.type.lower() == "microsoft.resources/deployments" else None} for r in plan.resources]
+                "parameters": r.parameters_echo if r.type.lower() == DEPLOYMENT_TYPE else None}
+               for r in plan.resources]
     schedule = sched.build_schedule(entries, factor, fail_type, fail_error)
     _defer(schedule, validation.deferred)
     run_id = uuid.uuid4().hex.upper()[:20]
@@ -145,6 +143,8 @@ def put_deployment(req: Request) -> Response:
         "correlationId": req.correlation_id or str(uuid.uuid4()), "templateHash": _template_hash(props.get("template")),
         "parameters": plan.parameters, "outputs": plan.outputs, "mode": props.get("mode", "Incremental"),
         "providers": _providers(plan), "finished": False,
+        # Complete mode deletes what the group holds and the template does not declare.
+        "completeGroup": rg["id"] if rg and props.get("mode") == "Complete" else None,
     }
     req.world.model.put_deployment(record)
     status_url = f"{req.world.base_url}{dep_id}/operationStatuses/{run_id}?api-version={req.query.get('api-version', '')}"
@@ -192,7 +192,7 @@ def delete_deployment(req: Request) -> Response:
                        "running. Cancel it first.")
     req.world.model.data["deployments"].pop(view.id.lower(), None)
     token = uuid.uuid4().hex
-    req.world.model.data["operations"][token] = {"kind": "deleteDeployment", "done": True}
+    req.world.model.put_operation(token, {"kind": "deleteDeployment", "done": True})
     return Response(202, None, {"Location": _result_url(req, sub, token), "Retry-After": "0"})
 
 
@@ -263,21 +263,21 @@ def what_if(req: Request) -> Response:
         result: dict[str, Any] = {"status": "Succeeded", "properties": properties}
     except ArmError as exc:
         result = {"status": "Failed", "error": error_object(exc.code, exc.message, exc.details, exc.target)}
-    _WHAT_IF_RESULTS[token] = {"polls": 0, "body": result}
+    req.world.model.put_operation(token, {"kind": "whatIf", "polls": 0, "body": result})
     return Response(202, None, {"Location": _result_url(req, sub, token), "Retry-After": "0"})
 
 
 def operation_result(req: Request) -> Response:
     """The Location URL of an async operation: a what-if result, or a deletion."""
     token = req.params["token"]
-    entry = _WHAT_IF_RESULTS.get(token)
-    if entry is not None:
-        entry["polls"] += 1
-        if entry["polls"] == 1:
+    op = req.world.model.operation(token)
+    if op is not None and op["kind"] == "whatIf":
+        op["polls"] += 1
+        req.world.model.put_operation(token, op)
+        if op["polls"] == 1:
             return Response(202, None, {"Location": f"{req.world.base_url}{req.path}?{_query(req)}",
                                         "Retry-After": "0"})
-        return Response(200, entry["body"])  # a what-if that could not run is 200 with status Failed
-    op = req.world.model.operation(token)
+        return Response(200, op["body"])  # a what-if that could not run is 200 with status Failed
     if op is None:
         raise ArmError(404, "OperationNotFound", "The operation result could not be found or has expired.")
     if op["kind"] == "deleteDeployment":

@@ -6,7 +6,7 @@ import time
 import uuid
 from typing import Any
 
-from wizard.rehearsal.http_types import ArmError, Request, Response, not_found
+from wizard.rehearsal.http_types import ArmError, Request, Response, being_deleted, not_found
 from wizard.rehearsal.router import Router
 from wizard.rehearsal.scenario import normalize_location
 
@@ -79,8 +79,7 @@ def put_resource_group(req: Request) -> Response:
                        f"regions is '{','.join(req.world.scenario.regions)}'.")
     existing = req.world.model.resource_group(sub, req.params["rg"])
     if existing and existing.get("properties", {}).get("provisioningState") == "Deleting":
-        raise ArmError(409, "ResourceGroupBeingDeleted", f"The resource group '{existing['name']}' is in "
-                       "deprovisioning state and cannot perform this operation.")
+        raise being_deleted(existing["name"])
     if existing and normalize_location(existing["location"]) != normalize_location(location):
         raise ArmError(409, "InvalidResourceGroupLocation",
                        f"Invalid resource group location '{location}'. The Resource group already exists in location "
@@ -112,8 +111,8 @@ def delete_resource_group(req: Request) -> Response:
         azure_seconds = GROUP_DELETE_SECONDS + sum(RESOURCE_DELETE_SECONDS for _ in contents)
         req.world.model.start_group_delete(sub, rg["name"], token, time.time() + azure_seconds / req.world.pace)
     else:
-        token = next(k for k, v in req.world.model.data["operations"].items()
-                     if v.get("kind") == "deleteGroup" and v.get("group") == f"{sub}/{rg['name']}".lower())
+        token = next((k for k, v in req.world.model.data["operations"].items()
+                      if v.get("kind") == "deleteGroup" and v.get("group") == f"{sub}/{rg['name']}".lower()), token)
     location = (f"{req.world.base_url}/subscriptions/{sub}/operationresults/{token}"
                 f"?api-version={req.query.get('api-version', '')}")
     return Response(202, None, {"Location": location, "Retry-After": "0"})

@@ -20,6 +20,7 @@ Lookup = Callable[[str], "dict[str, Any] | None"]
 BODY_KEYS = ("location", "sku", "zones", "tags", "kind", "identity", "properties", "plan")
 DEPLOYMENT_TYPE = "microsoft.resources/deployments"
 SECURE_TYPES = ("securestring", "secureobject")
+PARAMETER_TYPES = {t.lower(): t for t in ("String", "SecureString", "Int", "Bool", "Object", "SecureObject", "Array")}
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class PlannedResource:
     # A nested deployment's inputs that reference() resources this same deployment creates:
     # only known once the deployment runs, so ARM's preflight and what-if cannot expand it.
     runtime_inputs: list[str] = field(default_factory=list)
+    parameters_echo: dict[str, Any] = field(default_factory=dict)  # a nested deployment's, secure values left out
 
     @property
     def location(self) -> str | None:
@@ -105,8 +107,8 @@ def resolve_parameters(template: dict[str, Any], provided: dict[str, Any],
                                 f"template parameter '{name}' is not valid. The parameter value is not part of "
                                 f"the allowed value(s): '{','.join(map(str, allowed))}'.'.")
         ctx.parameters[name] = value
-        kind = str(spec.get("type", "String"))
-        # ARM never echoes a secure parameter's value (in responses it is only its type).
+        kind = PARAMETER_TYPES.get(str(spec.get("type", "String")).lower(), str(spec.get("type", "String")))
+        # ARM answers with the type's canonical spelling and never echoes a secure value.
         values[name] = {"type": kind} if kind.lower() in SECURE_TYPES else {"type": kind, "value": value}
     return values
 
@@ -293,9 +295,12 @@ class _Planner:
             res.depends_on = list(dict.fromkeys(res.depends_on + planned.depends_on))
         self.flat.extend(inner.resources)
         planned.depends_on = list(dict.fromkeys(planned.depends_on + [r.id for r in inner.resources]))
-        planned.state["properties"] = {"mode": props.get("mode", "Incremental"), "outputs": inner.outputs,
-                                       "provisioningState": "Succeeded"}
-        planned.declared["properties"] = {k: v for k, v in props.items() if k != "template"}
+        planned.state["properties"] = {"mode": props.get("mode", "Incremental"), "provisioningState": "Succeeded"}
+        if inner.outputs:  # ARM has no 'outputs' at all for a template that declares none
+            planned.state["properties"]["outputs"] = inner.outputs
+        planned.parameters_echo = inner.parameters
+        # What is kept of the nested deployment: never its evaluated parameters, which may be secure.
+        planned.declared["properties"] = {k: v for k, v in props.items() if k not in ("template", "parameters")}
 
     def run(self) -> Plan:
         for raw in self.template.get("resources", []) or []:

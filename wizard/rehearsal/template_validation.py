@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wizard.rehearsal.api_versions import template_resource_problem
+from wizard.rehearsal.http_types import being_deleted
 from wizard.rehearsal.routes_capacity import public_ips_in_model
 from wizard.rehearsal.scenario import normalize_location
 from wizard.rehearsal.template_evaluation import Plan, PlannedResource
@@ -84,6 +85,7 @@ def validate_plan(plan: Plan, world: World, subscription_id: str, preflight: boo
     for res in plan.resources:
         sink = result.deferred.setdefault(roots[res.id.lower()], []) if res.id.lower() in roots else result.details
         sink.extend(_api_version(res))
+        sink.extend(_group_conflicts(res, world, subscription_id))
         if res.type.lower() in SKIP_TYPES:
             continue
         sink.extend(_provider_registered(res, world, subscription_id))
@@ -108,6 +110,29 @@ def validate_plan(plan: Plan, world: World, subscription_id: str, preflight: boo
     result.details.extend(_pip_quota(new_pips, world, subscription_id, plan))
     result.deferred = {k: v for k, v in result.deferred.items() if v}
     return result
+
+
+def _group_conflicts(res: PlannedResource, world: World, sub: str) -> list[dict[str, Any]]:
+    """A resource group a template declares, or deploys into, must not be on its way out, and
+    an existing group cannot move: ARM refuses both before anything runs."""
+    if res.type.lower() == "microsoft.resources/resourcegroups":
+        name = res.name
+    elif res.type.lower() in SKIP_TYPES and res.target_group:
+        name = res.target_group
+    else:
+        return []
+    group = world.model.resource_group(sub, name)
+    if group is None:
+        return []
+    if group.get("properties", {}).get("provisioningState") == "Deleting":
+        err = being_deleted(group["name"])
+        return [_detail(err.code, err.message, res.id)]
+    wanted = normalize_location(res.location or "")
+    if res.type.lower() == "microsoft.resources/resourcegroups" and wanted and \
+            wanted != normalize_location(group["location"]):
+        return [_detail("InvalidResourceGroupLocation", f"Invalid resource group location '{res.location}'. The "
+                        f"Resource group already exists in location '{group['location']}'.", res.id)]
+    return []
 
 
 def _api_version(res: PlannedResource) -> list[dict[str, Any]]:

@@ -86,11 +86,15 @@ def verify(authorization: str, key: bytes, audiences: tuple[str, ...], tenant_id
     if header.get("alg") != "HS256" or not hmac.compare_digest(signature, expected):
         return TokenProblem("signature")
     moment = time.time() if now is None else now
-    exp = claims.get("exp")
-    if not isinstance(exp, (int, float)) or exp <= moment or float(claims.get("nbf", 0)) > moment + 300:
+    exp, nbf = claims.get("exp"), claims.get("nbf", 0)
+    if not isinstance(exp, (int, float)) or not isinstance(nbf, (int, float)):
+        return TokenProblem("malformed")
+    if exp <= moment or nbf > moment + 300:  # five minutes of clock skew, as Entra allows
         return TokenProblem("expired", str(exp))
     if str(claims.get("aud", "")) not in audiences:
         return TokenProblem("audience", str(claims.get("aud", "")))
-    if str(claims.get("tid", "")).lower() != tenant_id.lower():
-        return TokenProblem("tenant", str(claims.get("tid", "")))
+    issuer = str(claims.get("iss", ""))
+    if str(claims.get("tid", "")).lower() != tenant_id.lower() or issuer.rstrip("/").lower() != \
+            f"https://sts.windows.net/{tenant_id}".lower():
+        return TokenProblem("tenant", issuer or str(claims.get("tid", "")))
     return claims

@@ -49,7 +49,8 @@ def property_deltas(path: str, before: Any, after: Any) -> list[dict[str, Any]]:
         for key in list(before) + [k for k in after if k not in before]:
             sub = f"{path}.{key}" if path else key
             if key not in after:
-                out.append({"path": sub, "propertyChangeType": "Delete", "before": before[key]})
+                kind = "NoEffect" if key in READ_ONLY else "Delete"
+                out.append({"path": sub, "propertyChangeType": kind, "before": before[key]})
             elif key not in before:
                 kind = "NoEffect" if key in READ_ONLY else "Create"
                 out.append({"path": sub, "propertyChangeType": kind, "after": after[key]})
@@ -117,7 +118,9 @@ def _change(res: PlannedResource, world: World) -> dict[str, Any]:
     if current is None:
         return {"resourceId": res.id, "changeType": "Create", "after": desired}
     previous = world.model.declared(res.id)
-    if previous is None:  # made outside a deployment: only what the template sets can be compared
+    if previous is None and res.type.lower() == RESOURCE_GROUP:  # a group's PUT replaces its tags
+        previous = {k: current[k] for k in ("location", "tags") if current.get(k)}
+    elif previous is None:  # made outside a deployment: only what the template sets can be compared
         previous = _shaped_like(current, desired)
     deltas = property_deltas("", _declared_only(previous), _declared_only(desired))
     deltas = _relative(deltas)

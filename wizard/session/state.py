@@ -47,6 +47,10 @@ class StepState:
     deployment: DeploymentRecord | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     error: dict[str, Any] | None = None
+    # resource id (lower case) -> what the FIRST preview of this session said it would do
+    # (Create or not). A retry after a failed attempt previews the attempt's own resources as
+    # NoChange; they are still the session's to clean up.
+    first_seen: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "StepState":
@@ -62,6 +66,7 @@ class StepState:
             deployment=DeploymentRecord(**dep) if dep else None,
             outputs=dict(raw.get("outputs", {})),
             error=raw.get("error"),
+            first_seen=dict(raw.get("first_seen", {})),
         )
 
 
