@@ -102,7 +102,7 @@ def _blocked(schedule: list[dict[str, Any]]) -> set[str]:
 
 
 def iso_duration(seconds: float) -> str:
-    seconds = max(seconds, 0.0)
+    seconds = round(max(seconds, 0.0), 7)  # 59.99999999 s is one minute, not "PT60S"
     minutes, secs = divmod(seconds, 60)
     hours, minutes = divmod(int(minutes), 60)
     out = "PT"

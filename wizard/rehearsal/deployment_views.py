@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from wizard.rehearsal import deployment_schedule as sched
+from wizard.rehearsal.template_evaluation import DEPLOYMENT_TYPE
 
 FAILED_MESSAGE = ("At least one resource deployment operation failed. Please list deployment operations for "
                   "details. Please see https://aka.ms/arm-deployment-operations for usage details.")
-DEPLOYMENT = "microsoft.resources/deployments"
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def _descendants(view: View) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for entry in _children(view):
         out.append(entry)
-        if entry["type"].lower() == DEPLOYMENT:
+        if entry["type"].lower() == DEPLOYMENT_TYPE:
             out.extend(_descendants(View(view.record, entry)))
     return out
 
@@ -64,7 +64,7 @@ def entry_states(record: dict[str, Any], elapsed: float | None = None) -> dict[s
     when = elapsed_azure(record) if elapsed is None else elapsed
     states = {e["id"].lower(): s for e, s in sched.resource_states(record["schedule"], when)}
     for entry in record["schedule"]:  # the planner lists inner deployments before those holding them
-        if entry["type"].lower() != DEPLOYMENT or states.get(entry["id"].lower()) == "Succeeded":
+        if entry["type"].lower() != DEPLOYMENT_TYPE or states.get(entry["id"].lower()) == "Succeeded":
             continue
         inner = [states.get(e["id"].lower()) for e in _children(View(record, entry))]
         if "Running" in inner:
@@ -97,7 +97,7 @@ def _failure_of(view: View, states: dict[str, str]) -> list[dict[str, Any]]:
     for entry in _children(view):
         if states.get(entry["id"].lower()) != "Failed":
             continue
-        if entry["type"].lower() == DEPLOYMENT:
+        if entry["type"].lower() == DEPLOYMENT_TYPE:
             errors.append({"code": "DeploymentFailed", "target": entry["id"], "message": FAILED_MESSAGE,
                            "details": _failure_of(View(view.record, entry), states)})
         elif entry.get("error"):
@@ -127,7 +127,7 @@ def _span(view: View) -> tuple[float, float]:
 def output_resources(view: View) -> list[dict[str, str]]:
     """What ARM lists as the deployment's outputResources: everything it deployed,
     nested deployments' resources and created resource groups included."""
-    return [{"id": e["id"]} for e in _descendants(view) if e["type"].lower() != DEPLOYMENT]
+    return [{"id": e["id"]} for e in _descendants(view) if e["type"].lower() != DEPLOYMENT_TYPE]
 
 
 def deployment_body(view: View | dict[str, Any], state_override: str | None = None) -> dict[str, Any]:
@@ -190,7 +190,7 @@ def operations(view: View | dict[str, Any]) -> list[dict[str, Any]]:
             props["statusMessage"] = {"status": "Succeeded"}
         elif state == "Failed":
             props["statusCode"] = "Conflict"
-            error = entry.get("error") if entry["type"].lower() != DEPLOYMENT else deployment_error(
+            error = entry.get("error") if entry["type"].lower() != DEPLOYMENT_TYPE else deployment_error(
                 View(record, entry))
             props["statusMessage"] = {"status": "Failed", "error": error}
         out.append({"id": f"{view.id}/operations/{op_id}", "operationId": op_id, "properties": props})
@@ -205,7 +205,7 @@ def find_view(records: list[dict[str, Any]], deployment_id: str) -> View | None:
             return View(record)
     for record in records:
         for entry in record.get("schedule", []):
-            if entry["id"].lower() == key and entry["type"].lower() == DEPLOYMENT:
+            if entry["id"].lower() == key and entry["type"].lower() == DEPLOYMENT_TYPE:
                 if key in entry_states(record):  # a nested deployment exists once it has started
                     return View(record, entry)
     return None
@@ -218,7 +218,7 @@ def views_under(records: list[dict[str, Any]], prefix: str) -> list[View]:
     for record in records:
         started = entry_states(record)
         for entry in record.get("schedule", []):
-            if entry["type"].lower() == DEPLOYMENT and entry["id"].lower().startswith(low) \
+            if entry["type"].lower() == DEPLOYMENT_TYPE and entry["id"].lower().startswith(low) \
                     and entry["id"].lower() in started:
                 out.append(View(record, entry))
     return out

@@ -17,6 +17,7 @@ from typing import Any
 
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal.resource_ids import ResourceIdError, parse_resource_id
+from wizard.rehearsal.template_evaluation import DEPLOYMENT_TYPE
 
 MODEL_FILE = "rehearsal-model.json"
 
@@ -173,7 +174,7 @@ class SubscriptionModel:
                 applied = set(record.setdefault("applied", []))
                 for entry, state in sched.resource_states(record["schedule"], elapsed):
                     if state == "Succeeded" and entry["id"].lower() not in applied:
-                        if entry["type"].lower() != "microsoft.resources/deployments":  # views show those
+                        if entry["type"].lower() != DEPLOYMENT_TYPE:  # deployment_views shows those
                             self.apply_resource(entry["state"], entry.get("declared"))
                         record["applied"].append(entry["id"].lower())
                         changed = True

@@ -19,10 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 from wizard.rehearsal.scenario import normalize_location
-from wizard.rehearsal.template_evaluation import Plan, PlannedResource
+from wizard.rehearsal.template_evaluation import DEPLOYMENT_TYPE, Plan, PlannedResource
 from wizard.rehearsal.world import World
 
-DEPLOYMENT = "microsoft.resources/deployments"
 RESOURCE_GROUP = "microsoft.resources/resourcegroups"
 IDENTITY_KEYS = ("id", "name", "type", "apiVersion")
 # Properties a template may send but Azure never takes from it: ARM marks them NoEffect.
@@ -135,7 +134,7 @@ def _change(res: PlannedResource, world: World) -> dict[str, Any]:
 def _target_groups(plan: Plan, top_group: str | None) -> list[str]:
     groups = [top_group] if top_group else []
     for res in plan.resources:
-        if res.type.lower() == DEPLOYMENT and res.target_group:
+        if res.type.lower() == DEPLOYMENT_TYPE and res.target_group:
             groups.append(res.target_group)
         if res.type.lower() == RESOURCE_GROUP:
             groups.append(res.name)
@@ -151,7 +150,7 @@ def what_if_changes(plan: Plan, world: World, sub: str, top_group: str | None, m
     changes: list[dict[str, Any]] = []
     planned_ids: set[str] = {r.id.lower() for r in plan.resources}
     for res in plan.resources:
-        if res.type.lower() == DEPLOYMENT:
+        if res.type.lower() == DEPLOYMENT_TYPE:
             reason = (unexpanded or {}).get(res.id)
             if res.linked:
                 reason = LINKED_REASON.format(name=res.name)
