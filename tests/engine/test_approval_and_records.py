@@ -60,3 +60,14 @@ def test_headless_rehearsal_writes_nothing_before_each_approval(tmp_path: Path) 
     made = succeeded["data"]["resources"]
     assert len(made) == 13 and all({"id", "type", "existed_before"} <= set(m) for m in made)
     assert catalog.of("Microsoft.Network/azureFirewalls")
+
+
+def test_preview_validate_and_what_if_share_the_recorded_correlation_id(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "run", "--rehearsal", "--accept-defaults", "--yes", "--pace", "3600", timeout=120)
+    assert result.returncode == 0, result.stderr
+    session = only_session_dir(tmp_path)
+    shown = next(r for r in audit_records(session) if r["kind"] == "preview.shown" and r["step"] == "hub")
+    correlation = shown["data"]["correlation_id"]
+    validated = [e for e in journal(session) if e["path"].endswith("/validate") and "hub-default" in e["path"]]
+    assert len(validated) == 1 and validated[0]["status"] == 200
+    assert validated[0]["response"]["properties"]["correlationId"] == correlation  # ARM filed it under ours

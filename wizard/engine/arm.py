@@ -58,10 +58,16 @@ class Validated:
     correlation_id: str
 
 
+def _correlated(correlation_id: str) -> dict[str, Any]:
+    """The header that makes ARM file a request under the wizard's own correlation id."""
+    return {"headers": {"x-ms-correlation-request-id": correlation_id}} if correlation_id else {}
+
+
 def validate(azure: AzureContext, location: str, name: str, template: Mapping[str, Any],
-             parameters: Mapping[str, Any]) -> Validated:
+             parameters: Mapping[str, Any], correlation_id: str = "") -> Validated:
     deployments = azure.deployments().deployments
-    poller = _call(name, deployments.begin_validate_at_subscription_scope, name, _body(location, template, parameters))
+    poller = _call(name, deployments.begin_validate_at_subscription_scope, name, _body(location, template, parameters),
+                   **_correlated(correlation_id))
     result = _call(name, poller.result).as_dict()
     props = result.get("properties") or {}
     error = result.get("error") or props.get("error")
@@ -73,10 +79,12 @@ def validate(azure: AzureContext, location: str, name: str, template: Mapping[st
 
 
 def what_if(azure: AzureContext, location: str, name: str, template: Mapping[str, Any],
-            parameters: Mapping[str, Any]) -> tuple[tuple[PlannedChange, ...], tuple[str, ...]]:
+            parameters: Mapping[str, Any], correlation_id: str = ""
+            ) -> tuple[tuple[PlannedChange, ...], tuple[str, ...]]:
     """The predicted changes, and what-if's diagnostics (what it could not expand)."""
     deployments = azure.deployments().deployments
-    poller = _call(name, deployments.begin_what_if_at_subscription_scope, name, _body(location, template, parameters))
+    poller = _call(name, deployments.begin_what_if_at_subscription_scope, name, _body(location, template, parameters),
+                   **_correlated(correlation_id))
     result = _call(name, poller.result).as_dict()
     if result.get("error"):  # ARM answers 200 with status Failed: the template, not the call, failed
         raise AzureCallFailed(from_error_body({"error": result["error"]}, name))
@@ -120,8 +128,7 @@ def submit(azure: AzureContext, location: str, name: str, template: Mapping[str,
     it on the deployment, so a resumed wizard re-attaches only to the deployment it submitted
     (not to an older one of the same name). Progress is followed by ``status``/``operations``."""
     _call(name, azure.deployments().deployments.begin_create_or_update_at_subscription_scope, name,
-          _body(location, template, parameters), polling=False,
-          headers={"x-ms-correlation-request-id": correlation_id})
+          _body(location, template, parameters), polling=False, **_correlated(correlation_id))
 
 
 @dataclass(frozen=True)

@@ -74,14 +74,15 @@ class ArmStep:
         assert azure is not None, "an ARM step needs an Azure session"
         c = self.composed(ctx)
         sink, step_id = self.runner.sink, self.runner.step.id
+        correlation = str(uuid.uuid4())  # one id for the preview's validate and what-if, as ARM logs them
         sink(Notice(step_id, f"Validating {self.name} with ARM (at subscription scope; nothing is created)…"))
-        validated = arm.validate(azure, c.location, self.name, c.template, c.parameters)
+        validated = arm.validate(azure, c.location, self.name, c.template, c.parameters, correlation)
         sink(Notice(step_id, "Asking ARM what would change (what-if)…"))
-        changes, what_if_notes = arm.what_if(azure, c.location, self.name, c.template, c.parameters)
+        changes, what_if_notes = arm.what_if(azure, c.location, self.name, c.template, c.parameters, correlation)
         notes = [f"ARM preflight: {d}" for d in validated.diagnostics]
         notes += [f"What-if: {d}" for d in what_if_notes] + [WHAT_IF_NOTE]
         return Preview(changes, arm.sha256_json(c.template), arm.sha256_json(c.parameters), notes=tuple(notes),
-                       correlation_id=validated.correlation_id)
+                       correlation_id=correlation)
 
     # -- deploy ----------------------------------------------------------------------------
     def deploy(self, ctx: StepContext) -> dict[str, Any]:

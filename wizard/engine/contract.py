@@ -179,7 +179,7 @@ class Preview:
     template_sha256: str = ""
     parameters_sha256: str = ""
     notes: tuple[str, ...] = ()  # what the preview cannot see, stated plainly
-    correlation_id: str = ""  # of the what-if request, so a reviewer can find it in Azure's logs
+    correlation_id: str = ""  # of the preview's validate and what-if, so a reviewer can find them in Azure's logs
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
