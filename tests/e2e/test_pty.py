@@ -75,8 +75,7 @@ def test_three_built_steps_in_a_pty(tmp_path: Path) -> None:
     child = pexpect.spawn(str(BIN), ["--rehearsal", "--pace", "6000"], env=env, dimensions=(40, 120),
                           encoding="utf-8", timeout=30)
     try:
-        child.expect("New rehearsal session")
-        child.send("n")
+        # --rehearsal starts a rehearsal at once: no menu to get past
         _wait(child, "the session to open", lambda: bool(_state(tmp_path)))
 
         # prerequisites: save the defaults (the checks then run by themselves), complete
@@ -103,3 +102,44 @@ def test_three_built_steps_in_a_pty(tmp_path: Path) -> None:
     verify = subprocess.run([str(BIN), "audit", "verify", state["id"]], env=env, capture_output=True, text=True,
                             timeout=60)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def _spawn(home: Path, *args: str) -> "pexpect.spawn":
+    env = {**os.environ, "AKS_WIZARD_HOME": str(home), "TERM": "xterm-256color"}
+    return pexpect.spawn(str(BIN), list(args), env=env, dimensions=(24, 80), encoding="utf-8", timeout=30)
+
+
+def _audit_kinds(home: Path) -> list[str]:
+    kinds = []
+    for path in home.glob("sessions/*/audit.jsonl"):
+        for line in path.read_text().splitlines():
+            try:
+                kinds.append(json.loads(line)["kind"])
+            except (ValueError, KeyError):
+                continue
+    return kinds
+
+
+@pytest.mark.skipif(not BIN.exists(), reason="aks-wizard console script not installed")
+def test_rehearsal_flag_offers_to_resume_an_unfinished_rehearsal(tmp_path: Path) -> None:
+    first = _spawn(tmp_path, "--rehearsal", "--pace", "6000")
+    try:
+        _wait(first, "the first session to open", lambda: bool(_state(tmp_path)))
+        time.sleep(1.0)
+        _press_until(first, "q", "the wizard to quit", lambda: not first.isalive(), timeout=30)
+    finally:
+        if first.isalive():
+            first.terminate(force=True)
+    session_id = _state(tmp_path)["id"]
+
+    second = _spawn(tmp_path, "--rehearsal", "--pace", "6000")
+    try:
+        second.expect("unfinished rehearsal session")
+        _press_until(second, "1", "the session to be resumed", lambda: "session.resumed" in _audit_kinds(tmp_path))
+        time.sleep(0.5)
+        second.send("q")
+        second.expect(pexpect.EOF, timeout=20)
+    finally:
+        if second.isalive():
+            second.terminate(force=True)
+    assert [p.parent.name for p in tmp_path.glob("sessions/*/state.json")] == [session_id]  # resumed, not new

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, Tree
+from textual.widgets import Input, OptionList
 
 from tests.ui.drive import complete_prerequisites, make_app, press, settle, start_session, text_of, view
 from wizard.ui.screens.justification import JustificationDialog
@@ -57,11 +57,12 @@ async def test_hub_preview_shows_creates_then_deploys(home: Path) -> None:
         pilot.app.screen.show_step("hub", activate=True)  # type: ignore[attr-defined]
         await settle(pilot)
         await press(pilot, "ctrl+s", "p")
-        tree = view(pilot).query_one("#preview-tree", Tree)
-        groups = [str(node.label) for node in tree.root.children]
+        listing = view(pilot).query_one("#preview-list", OptionList)
+        prompts = [listing.get_option_at_index(i) for i in range(listing.option_count)]
+        groups = [str(o.prompt) for o in prompts if o.disabled]
         assert any(label.startswith("Create (") for label in groups), groups
-        creates = tree.root.children[0].children
-        assert any("vnet" in str(node.label) for node in creates)
+        changes = [str(o.prompt) for o in prompts if not o.disabled]
+        assert any("vnet" in prompt for prompt in changes)
         await press(pilot, "a")
         assert app.workspace.status_of("hub") == "done"
         table = view(pilot).query_one("#run-resources")

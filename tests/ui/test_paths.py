@@ -51,6 +51,10 @@ async def _wait_for(pilot: Pilot, condition, what: str, timeout: float = 30.0) -
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def squeeze_cell(table: DataTable) -> str:
+    return " ".join(" ".join(str(cell).split()) for cell in table.get_row_at(0))
+
+
 async def test_resume_picker_lists_sessions_and_reopens_the_chosen_one(home: Path) -> None:
     store = SessionStore(home)
     saved = Workspace.start_rehearsal(store, "default", pace=PACE)
@@ -58,11 +62,13 @@ async def test_resume_picker_lists_sessions_and_reopens_the_chosen_one(home: Pat
     saved.close()
 
     app = make_app(home)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, "r")
         assert isinstance(app.screen, SessionPicker)
         table = app.screen.query_one("#session-table", DataTable)
         assert table.row_count == 1 and saved_id in str(table.get_row_at(0))
+        assert "at Prerequisites" in squeeze_cell(table)  # where it stopped, not cut off
+        assert table.virtual_size.width <= table.scrollable_content_region.width
         await press(pilot, "escape")
         assert isinstance(app.screen, WelcomeScreen) and app.workspace is None
 
@@ -110,14 +116,46 @@ async def test_quit_while_deploying_asks_then_resume_reattaches_without_resubmit
 
     resumed = WizardApp(SessionStore(home), mode="rehearsal", pace=PACE, resume=session_id)
     async with resumed.run_test(size=(120, 40)) as pilot:
-        await _wait_for(pilot, lambda: isinstance(resumed.screen, ConfirmDialog), "the re-attach offer")
-        assert "Re-attach" in text_of(resumed.screen)
+        await _wait_for(pilot, lambda: isinstance(resumed.screen, ConfirmDialog)
+                        and "Re-attach" in text_of(resumed.screen), "the re-attach offer")
+        behind = next(s for s in resumed.screen_stack if isinstance(s, MainScreen))
+        assert behind.current == "hub", "the step behind the dialog is the one it asks about"
         await press(pilot, "y")
         assert resumed.workspace.status_of("hub") == "done"
         assert view(pilot).step.id == "hub"
+        elapsed = str(view(pilot).query_one("#run-elapsed", Static).render())
+        assert "took" in elapsed and "took 0:00" not in elapsed  # counted from the start, not the re-attach
         kinds = [r.kind for r in resumed.workspace.session.audit.records() if r.step == "hub"]
         assert kinds.count("deployment.started") == 1 and "deployment.reattached" in kinds
     assert len(_journal_hits(session_dir, "PUT", deployment)) == 1
+
+
+async def test_later_on_the_re_attach_question_leaves_a_key_to_follow_it(home: Path) -> None:
+    slow = WizardApp(SessionStore(home), mode="rehearsal", pace=60.0)  # the hub takes ~10 s
+    async with slow.run_test(size=(80, 24)) as pilot:
+        await complete_prerequisites(pilot)
+        await _open_hub(pilot)
+        session_id = slow.workspace.session.id
+        await pilot.press("a")
+        await _wait_for(pilot, lambda: slow.workspace.session.step("hub").deployment is not None
+                        and slow.workspace.session.step("hub").deployment.status == "running", "the deployment")
+        await pilot.press("q")
+        await _wait_for(pilot, lambda: isinstance(slow.screen, ConfirmDialog), "the quit question")
+        await pilot.press("y")
+        await _wait_for(pilot, lambda: slow.return_code is not None, "the wizard to exit")
+
+    resumed = WizardApp(SessionStore(home), mode="rehearsal", pace=PACE, resume=session_id)
+    async with resumed.run_test(size=(80, 24)) as pilot:
+        await _wait_for(pilot, lambda: isinstance(resumed.screen, ConfirmDialog)
+                        and "Re-attach" in text_of(resumed.screen), "the re-attach offer")
+        await press(pilot, "n")  # later
+        assert isinstance(resumed.screen, MainScreen) and resumed.screen.current == "hub"
+        assert view(pilot).can("reattach")
+        assert "press t" in str(view(pilot).query_one(".step-status", Static).render())
+        await press(pilot, "t")
+        assert resumed.workspace.status_of("hub") == "done"
+        kinds = [r.kind for r in resumed.workspace.session.audit.records() if r.step == "hub"]
+        assert kinds.count("deployment.started") == 1 and "deployment.reattached" in kinds
 
 
 async def test_failed_deployment_shows_azure_error_and_retry_keeps_decisions(home: Path) -> None:

@@ -49,3 +49,50 @@ def test_deploy_finished(snap_compare, frozen: Path, size: tuple[int, int]) -> N
         assert pilot.app.workspace.status_of("hub") == "done"
 
     assert snap_compare(make_app(frozen), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rehearsal_flag_choice(snap_compare, frozen: Path, size: tuple[int, int]) -> None:
+    """``aks-wizard --rehearsal`` with an unfinished rehearsal: resume it or start anew, the
+    first line focused."""
+    from wizard.session.store import SessionStore
+    from wizard.workspace import Workspace
+
+    Workspace.start_rehearsal(SessionStore(frozen), "default", pace=6000.0).close()
+    assert snap_compare(make_app(frozen, start="rehearsal"), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_field_error(snap_compare, frozen: Path, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        from textual.widgets import Input
+
+        await complete_prerequisites(pilot)
+        await press(pilot, "n", "2")
+        field = pilot.app.screen.query_one("#field-validity_days Input", Input)
+        field.focus()
+        field.value = "about a year, as the reference implementation suggests for learning"
+        error = pilot.app.screen.query_one("#field-validity_days .field-error")
+        for _ in range(200):  # the form validates after a debounce: wait for it, not a fixed time
+            await pilot.pause(0.05)
+            if error.display:
+                break
+        await settle(pilot)
+        # the form's scroll position and the cursor then depend on timing: pin both
+        pilot.app.screen.query_one("#field-validity_days").scroll_visible(animate=False, top=True)
+        field.cursor_blink = False
+        field.cursor_position = len(field.value)
+        await settle(pilot)
+
+    assert snap_compare(make_app(frozen), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_hub_preview(snap_compare, frozen: Path, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await complete_prerequisites(pilot)
+        pilot.app.screen.show_step("hub", activate=True)  # type: ignore[attr-defined]
+        await settle(pilot)
+        await press(pilot, "ctrl+s", "p")
+
+    assert snap_compare(make_app(frozen), terminal_size=size, run_before=run_before)

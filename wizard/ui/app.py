@@ -8,8 +8,9 @@ thread worker; so does every engine call. The UI thread never blocks on Azure.""
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
-from typing import Any
+from typing import Any, Sequence
 
 from textual import work
 from textual.app import App
@@ -26,6 +27,19 @@ from wizard.ui.screens.opening import OpeningDialog
 from wizard.ui.screens.welcome import WelcomeScreen
 
 QUIT_WAIT_S = 5.0
+MODES = ("rehearsal", "live")
+_FROM_ARGV = object()  # run_tui's ``start`` when the caller did not say (see start_from_argv)
+
+
+def start_from_argv(argv: Sequence[str]) -> str | None:
+    """The mode a ``--rehearsal`` or ``--live`` flag asks to start, or None for the plain
+    welcome menu. A stopgap: the CLI hands ``run_tui`` the same ``mode`` with or without
+    ``--rehearsal``, so until it passes ``start`` itself the flag is read here."""
+    if "--live" in argv:
+        return "live"
+    if "--rehearsal" in argv:
+        return "rehearsal"
+    return None
 
 
 class WizardApp(App[int]):
@@ -37,13 +51,18 @@ class WizardApp(App[int]):
     BINDINGS = [Binding("ctrl+q", "quit_wizard", "Quit", show=False, priority=True)]
 
     def __init__(self, store: SessionStore, mode: str = "rehearsal", scenario: str = "default",
-                 pace: float = 60.0, resume: str | None = None) -> None:
+                 pace: float = 60.0, resume: str | None = None, start: str | None = None) -> None:
+        """``start`` is the mode a command-line flag asked for ("rehearsal" or "live"): the
+        session starts straight away, or - when unfinished sessions of that mode exist - the
+        first screen offers those and a new one. None keeps the welcome menu."""
         super().__init__()
         self.store = store
         self.mode = mode
         self.scenario = scenario
         self.pace = pace
         self.resume_target = resume
+        self.start = start if start in MODES else None
+        self._offered: list[Any] = []
         self.workspace: Any = None
         self.gate = EngineGate()
         self._device_dialog: DeviceCodeDialog | None = None
@@ -51,16 +70,25 @@ class WizardApp(App[int]):
     # -- start ---------------------------------------------------------------------------
     def get_default_screen(self) -> WelcomeScreen:
         """The welcome screen is the base screen, not pushed over an empty default one:
-        one screen to compose and lay out before the first frame instead of two."""
+        one screen to compose and lay out before the first frame instead of two. Beneath a
+        session opened from a flag it is the plain menu, where a failed opening lands."""
+        if self.start and not self.resume_target:
+            from wizard.ui.screens.welcome import unfinished
+
+            self._offered = unfinished(self.store.list(), self.start)
+            if self._offered:
+                return WelcomeScreen(self.start, self._offered)
         return WelcomeScreen()
 
     def on_mount(self) -> None:
         if self.resume_target:
             self._open("resume", self.resume_target)
+        elif self.start and not self._offered:
+            self._open(self.start, None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         opened = self.workspace is not None
-        if action in ("new_session", "resume_picker"):
+        if action in ("new_session", "resume_picker", "resume_session"):
             return not opened
         if action == "audit_log":
             return opened
@@ -71,6 +99,10 @@ class WizardApp(App[int]):
     def action_new_session(self, mode: str) -> None:
         if self.workspace is None:
             self._open(mode, None)
+
+    def action_resume_session(self, session_id: str) -> None:
+        if self.workspace is None:
+            self._open("resume", session_id)
 
     def action_resume_picker(self) -> None:
         if self.workspace is not None:
@@ -194,8 +226,11 @@ class WizardApp(App[int]):
 
 
 def run_tui(store: SessionStore, mode: str = "rehearsal", scenario: str = "default", pace: float = 60.0,
-            resume: str | None = None) -> int:
-    """Entry point for ``wizard.cli``: run the TUI and return its exit code."""
-    result = WizardApp(store, mode=mode, scenario=scenario, pace=pace, resume=resume).run()
+            resume: str | None = None, start: Any = _FROM_ARGV) -> int:
+    """Entry point for ``wizard.cli``: run the TUI and return its exit code. ``start`` is
+    the mode flag given ("rehearsal", "live") or None; not passed, it is read from argv."""
+    if start is _FROM_ARGV:
+        start = start_from_argv(sys.argv[1:])
+    result = WizardApp(store, mode=mode, scenario=scenario, pace=pace, resume=resume, start=start).run()
     return int(result or 0)
 

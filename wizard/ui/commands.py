@@ -23,6 +23,9 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Approve and run", "Approve the preview and deploy (a)", "screen.step('approve')"),
     ("Complete step", "Finish a step that deploys nothing (x)", "screen.step('complete')"),
     ("Retry step", "Preview again after a failure; decisions are kept (r)", "screen.step('retry')"),
+    ("Re-attach to the deployment", "Follow a deployment started before the wizard stopped (t)",
+     "screen.step('reattach')"),
+    ("Step list", "Move to the list of steps: ↑/↓ to choose, Enter to open (Escape)", "screen.focus_navigator"),
     ("Audit log", "Show the audit records and verify the hash chain (u)", "app.audit_log"),
     ("REST journal", "Show the REST calls the rehearsal served (j)", "app.journal"),
     ("Quit", "Leave the wizard; the session is saved (q)", "app.quit_wizard"),
@@ -30,11 +33,12 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 
 
 class WizardCommands(Provider):
-    """Offers the entries of ``COMMANDS`` that are enabled right now."""
+    """Offers the entries of ``COMMANDS`` that are enabled right now, and on the main screen
+    one "Go to step" entry per step, found by its title."""
 
     def _available(self) -> list[tuple[str, str, str]]:
         out = []
-        for title, help_text, action in COMMANDS:
+        for title, help_text, action in COMMANDS + self._go_to_steps():
             target_name, _, call = action.partition(".")
             name = call.split("(")[0]
             params: tuple[object, ...] = ()
@@ -44,6 +48,14 @@ class WizardCommands(Provider):
             if target.check_action(name, params) is not False and hasattr(target, f"action_{name}"):
                 out.append((title, help_text, action))
         return out
+
+    def _go_to_steps(self) -> tuple[tuple[str, str, str], ...]:
+        workspace = getattr(self.screen, "workspace", None)
+        if workspace is None or not hasattr(self.screen, "action_go_to_step"):
+            return ()
+        return tuple((f"Go to step {number}: {step.title}", step.summary + ("" if step.built else " (not built yet)"),
+                      f"screen.go_to_step('{step.id}')")
+                     for number, step in enumerate(workspace.registry, start=1))
 
     async def discover(self) -> Hits:
         for title, help_text, action in self._available():

@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 from wizard.ui import stylesheets
 from wizard.ui.widgets.plain import Plain
 
+DETAIL_LIMIT = 20000  # characters of one record's data; more is left to ``aks-wizard audit export``
 SUMMARY_KEYS = ("check", "field", "status", "summary", "justification", "deployment", "resource_group", "mode")
 
 
@@ -31,7 +32,7 @@ def short_summary(data: Any, limit: int = 80) -> str:
     parts = [f"{key}={data[key]}" for key in SUMMARY_KEYS if key in data and data[key] not in (None, "")]
     if "value" in data and "field" in data:
         parts.append(f"value={data['value']}")
-    text = " ".join(str(p) for p in parts) or json.dumps(data, default=str)[:limit]
+    text = " ".join(str(p) for p in parts) or json.dumps(data, default=str, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -69,15 +70,18 @@ class AuditScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="audit"):
-            table: DataTable[str] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
-            table.add_columns("Seq", "Time", "Kind", "Step", "Summary")
-            yield table
-            yield Plain("", id="audit-detail")
+            yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="audit-detail-box"):  # focusable: long records scroll with the keys
+                yield Plain("", id="audit-detail")
             yield Plain("Verifying…", id="audit-verify")
         yield Footer()
 
     def on_mount(self) -> None:
         self.action_reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.records:
+            self.call_after_refresh(self._draw)  # the summary column takes what the width leaves
 
     def action_reload(self) -> None:
         self.query_one("#audit-verify", Static).update("Verifying…")
@@ -99,19 +103,46 @@ class AuditScreen(Screen[None]):
         elif event.state == WorkerState.SUCCESS:
             records, line = event.worker.result
             self.records = records
-            table = self.query_one("#audit-table", DataTable)
-            table.clear()
-            for record in records:
-                table.add_row(str(record.seq), record.ts[11:19], record.kind, record.step or "",
-                              short_summary(record.data), key=str(record.seq))
+            self._draw()
             status.update(line)
             status.set_class(line.startswith("✗"), "-bad")
             if records:
-                table.move_cursor(row=len(records) - 1)
+                self.query_one("#audit-table", DataTable).move_cursor(row=len(records) - 1)
+
+    def _draw(self) -> None:
+        """One row per record; the summary is shortened to the width that is left (with an
+        ellipsis), so the table never scrolls sideways - the detail below has it all."""
+        table = self.query_one("#audit-table", DataTable)
+        cursor = table.cursor_row
+        records = self.records
+        kind_width = max((len(r.kind) for r in records), default=4)
+        step_width = max((len(r.step or "") for r in records), default=4)
+        fixed = max(3, len(str(len(records)))) + 8 + kind_width + step_width + 10 + 2  # padding, scrollbar
+        summary_width = max(20, table.size.width - fixed)
+        table.clear(columns=True)
+        table.add_column("Seq", key="seq")
+        table.add_column("Time", key="time")
+        table.add_column("Kind", width=kind_width, key="kind")
+        table.add_column("Step", width=step_width, key="step")
+        table.add_column("Summary", width=summary_width, key="summary")
+        for record in records:
+            table.add_row(str(record.seq), record.ts[11:19], record.kind, record.step or "",
+                          short_summary(record.data, summary_width), key=str(record.seq))
+        if 0 <= cursor < table.row_count:
+            table.move_cursor(row=cursor)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         index = event.cursor_row
         if 0 <= index < len(self.records):
-            record = self.records[index]
-            self.query_one("#audit-detail", Static).update(
-                f"{record.ts}  {record.kind}\n" + json.dumps(record.data, indent=1, default=str)[:1200])
+            self.query_one("#audit-detail", Static).update(detail_text(self.records[index]))
+            self.query_one("#audit-detail-box", VerticalScroll).scroll_home(animate=False)
+
+
+def detail_text(record: Any) -> str:
+    """A record in full: the JSON as written (≥, ✓ and “quotes” as themselves, not
+    ``\\u2265`` escapes), indented so its structure reads."""
+    body = json.dumps(record.data, indent=2, default=str, ensure_ascii=False)
+    if len(body) > DETAIL_LIMIT:
+        body = body[:DETAIL_LIMIT] + "\n… (cut here; aks-wizard audit export has the whole record)"
+    step = f"  step {record.step}" if record.step else ""
+    return f"seq {record.seq}  {record.ts}  {record.kind}{step}\n{body}"

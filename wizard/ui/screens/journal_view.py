@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from wizard.ui import stylesheets
+from wizard.ui.widgets.cells import wrap_cell
 from wizard.ui.widgets.plain import Plain
 
 
@@ -53,8 +54,14 @@ def short_path(path: str) -> str:
     return "/".join(out) or path
 
 
+NARROW_WIDTH = 100
+FIXED_COLUMNS = 4 + 7 + 6 + 8  # "#", method, status and the cells' padding
+
+
 class JournalScreen(Screen[None]):
-    """Calls on the left, the selected call's request and response on the right."""
+    """Calls beside (at 80 columns: above) the selected call's request and response. The
+    path column takes the rest of the table's width and wraps, so every call is told apart
+    without sideways scrolling."""
 
     CSS_PATH = stylesheets.VIEWERS
 
@@ -69,15 +76,17 @@ class JournalScreen(Screen[None]):
         yield Header()
         yield Plain("The exact REST calls each step made, as az --debug would show them.", id="journal-intro")
         with Horizontal(id="journal"):
-            table: DataTable[str] = DataTable(id="journal-table", cursor_type="row")
-            table.add_columns("#", "Method", "Status", "Path")
-            yield table
+            yield DataTable(id="journal-table", cursor_type="row")
             with VerticalScroll(id="journal-detail-box"):
                 yield Plain("", id="journal-detail")
         yield Footer()
 
     def on_mount(self) -> None:
         self.action_reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        self.call_after_refresh(self._draw)  # the table's new width is known after layout
 
     def action_reload(self) -> None:
         self.load()
@@ -93,13 +102,24 @@ class JournalScreen(Screen[None]):
                 self.query_one("#journal-detail", Static).update(f"Could not read the journal: {event.worker.error}")
             return
         self.entries = event.worker.result or []
-        table = self.query_one("#journal-table", DataTable)
-        table.clear()
-        for index, entry in enumerate(self.entries, start=1):
-            table.add_row(str(index), str(entry.get("method", "")), str(entry.get("status", "")),
-                          short_path(str(entry.get("path", ""))))
+        self._draw()
         if not self.entries:
             self.query_one("#journal-detail", Static).update("No calls yet.")
+
+    def _draw(self) -> None:
+        table = self.query_one("#journal-table", DataTable)
+        cursor = table.cursor_row
+        path_width = max(16, table.size.width - FIXED_COLUMNS - 2)
+        table.clear(columns=True)
+        table.add_column("#", key="n")
+        table.add_column("Method", key="method")
+        table.add_column("Status", key="status")
+        table.add_column("Path", width=path_width, key="path")
+        for index, entry in enumerate(self.entries, start=1):
+            table.add_row(str(index), str(entry.get("method", "")), str(entry.get("status", "")),
+                          wrap_cell(short_path(str(entry.get("path", ""))), path_width), height=None)
+        if 0 <= cursor < table.row_count:
+            table.move_cursor(row=cursor)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         index = event.cursor_row
@@ -108,6 +128,12 @@ class JournalScreen(Screen[None]):
         entry = self.entries[index]
         query = "&".join(f"{k}={v}" for k, v in (entry.get("query") or {}).items())
         lines = [f"{entry.get('method')} {entry.get('path')}" + (f"?{query}" if query else ""),
-                 "", "Request body:", json.dumps(entry.get("request"), indent=2, default=str)[:4000],
-                 "", f"Response {entry.get('status')}:", json.dumps(entry.get("response"), indent=2, default=str)[:6000]]
+                 "", "Request body:", _json(entry.get("request"), 4000),
+                 "", f"Response {entry.get('status')}:", _json(entry.get("response"), 6000)]
         self.query_one("#journal-detail", Static).update("\n".join(lines))
+
+
+def _json(value: Any, limit: int) -> str:
+    """A body as JSON with its characters as they are (no ``\\u`` escapes), cut at ``limit``."""
+    text = json.dumps(value, indent=2, default=str, ensure_ascii=False)
+    return text if len(text) <= limit else text[:limit] + "\n…"

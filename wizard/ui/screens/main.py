@@ -3,7 +3,11 @@
 Step views are created the first time a step is shown and kept in a ``ContentSwitcher``, so a
 deployment keeps running (and its worker keeps its owner) while the operator reads another
 step. The step keys live here and are forwarded to the visible step view, which says through
-``can`` whether they apply, so the footer shows only what makes sense next."""
+``can`` whether they apply, so the footer shows only what makes sense next.
+
+The footer asks ``check_action`` about every binding on every refresh, so the visible view is
+looked up in a dict, never by a DOM query (a query per binding made moving between steps
+take a second)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Header, Tabs
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Footer, Header
 
 from wizard.session.state import StepStatus
 from wizard.ui import stylesheets
@@ -22,6 +27,7 @@ from wizard.ui.gate import EngineGate
 from wizard.ui.messages import StepEnded, StepStatusChanged
 from wizard.ui.screens.dialogs import ConfirmDialog
 from wizard.ui.screens.justification import JustificationDialog
+from wizard.ui.status import shown_status
 from wizard.ui.widgets.dom_ids import dom_id
 from wizard.ui.widgets.navigator import Navigator
 from wizard.ui.widgets.not_built import NotBuiltView
@@ -35,6 +41,8 @@ class MainScreen(Screen[None]):
 
     CSS_PATH = stylesheets.MAIN
 
+    # Step keys first: when the footer runs out of room at 80 columns, what is cut is the
+    # viewers and Quit (also in the palette), never the key that moves the step on.
     BINDINGS = [
         Binding("ctrl+s", "step('save')", "Save"),
         Binding("c", "step('checks')", "Checks"),
@@ -42,12 +50,13 @@ class MainScreen(Screen[None]):
         Binding("o", "override", "Override"),
         Binding("p", "step('preview')", "Preview"),
         Binding("a", "step('approve')", "Approve & run"),
-        Binding("x", "step('complete')", "Complete step"),
+        Binding("x", "step('complete')", "Complete"),
         Binding("r", "step('retry')", "Retry"),
+        Binding("t", "step('reattach')", "Re-attach"),
         Binding("n", "next_step", "Next step"),
-        Binding("u", "app.audit_log", "Audit log"),
-        Binding("j", "app.journal", "REST journal"),
-        Binding("escape", "focus_navigator", "Steps", show=False),
+        Binding("escape", "focus_navigator", "Steps", tooltip="Move to the step list (↑/↓, Enter)"),
+        Binding("u", "app.audit_log", "Audit"),
+        Binding("j", "app.journal", "Journal"),
         Binding("q", "app.quit_wizard", "Quit"),
         *[Binding(str(i), f"tab('{tab}')", tab.capitalize(), show=False) for i, tab in enumerate(TABS, start=1)],
     ]
@@ -58,6 +67,7 @@ class MainScreen(Screen[None]):
         self.gate = gate
         self.numbers = {step.id: i for i, step in enumerate(workspace.registry, start=1)}
         self.current = ""
+        self._views: dict[str, StepView | NotBuiltView] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,13 +78,22 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_navigator()
-        first = self.workspace.next_step() or self.workspace.registry[0].id
+        first = self.opening_step()
         self.navigator.select_step(first)
         self.show_step(first, activate=True)
         self.call_after_refresh(self._offer_reattach)
 
+    def opening_step(self) -> str:
+        """Where a (resumed) session opens: the step whose deployment was interrupted - the
+        re-attach question is about it, so it must be the step behind the dialog - else the
+        first step not done yet."""
+        interrupted = self.workspace.interrupted_steps()
+        if interrupted:
+            return interrupted[0]
+        return self.workspace.next_step() or self.workspace.registry[0].id
+
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")  # see main.tcss for what changes
 
     # -- navigation ----------------------------------------------------------------------
     @property
@@ -83,36 +102,37 @@ class MainScreen(Screen[None]):
 
     @property
     def view(self) -> StepView | NotBuiltView | None:
-        if not self.current:
-            return None
-        found = self.query("#" + dom_id("step", self.current))
-        view = found.first() if found else None
-        return view if isinstance(view, (StepView, NotBuiltView)) else None
+        return self._views.get(self.current)
 
     def show_step(self, step_id: str, activate: bool = False) -> None:
         switcher = self.query_one("#steps", ContentSwitcher)
-        if not switcher.query("#" + dom_id("step", step_id)):
+        self._keep_focus_visible(self.view)
+        view = self._views.get(step_id)
+        if view is None:
             step = self.workspace.step(step_id)
             number = self.numbers[step_id]
             view = StepView(self.workspace, step, number, self.gate) if step.built else NotBuiltView(step, number)
+            self._views[step_id] = view
             switcher.mount(view)
         else:
-            view = switcher.query_one("#" + dom_id("step", step_id))
-            view.refresh_from_state()  # type: ignore[attr-defined]
+            view.refresh_from_state()
         switcher.current = dom_id("step", step_id)
         self.current = step_id
         if activate:
             self.call_after_refresh(self._focus_view)
         self.refresh_bindings()
 
+    def _keep_focus_visible(self, leaving: Widget | None) -> None:
+        """Hiding a view that holds the focus makes Textual hand the focus to a sibling in
+        the same, now hidden, view, where keys go unseen: park it on the navigator first."""
+        focused = self.focused
+        if leaving is not None and focused is not None and leaving in focused.ancestors_with_self:
+            self.set_focus(self.navigator)
+
     def _focus_view(self) -> None:
         view = self.view
-        if isinstance(view, StepView):
-            tabs = view.query(Tabs)
-            if tabs:
-                tabs.first().focus()
-        elif view is not None:
-            view.query_one("LessonView").focus()
+        if view is not None:
+            view.focus_default()
 
     def on_navigator_step_chosen(self, event: Navigator.StepChosen) -> None:
         event.stop()
@@ -122,8 +142,10 @@ class MainScreen(Screen[None]):
     def refresh_navigator(self) -> None:
         nav = self.navigator
         for step in self.workspace.registry:
-            missing = [n for n in step.needs if self.workspace.status_of(n) != StepStatus.DONE]
-            nav.show_status(step.id, self.workspace.status_of(step.id), missing)
+            missing = [self.numbers[n] for n in step.needs if self.workspace.status_of(n) != StepStatus.DONE]
+            state = self.workspace.session.step(step.id)
+            status = shown_status(self.workspace.status_of(step.id), state.checks, state.overrides)
+            nav.show_status(step.id, status, missing)
 
     def on_step_status_changed(self, event: StepStatusChanged) -> None:
         event.stop()
@@ -132,12 +154,15 @@ class MainScreen(Screen[None]):
     def on_step_ended(self, event: StepEnded) -> None:
         event.stop()
         self._something_changed()
+        if event.step == self.current and event.status == StepStatus.DONE:
+            # "↑/↓, Enter" in the status line must work at once: the step list takes the keys
+            self.call_after_refresh(self.navigator.focus)
 
     def _something_changed(self) -> None:
         """One step's progress can unblock others: redraw every status."""
         self.refresh_navigator()
-        for view in self.query(StepView):
-            if view.id != dom_id("step", self.current):
+        for step_id, view in self._views.items():
+            if step_id != self.current:
                 view.refresh_from_state()
         self.refresh_bindings()
 
@@ -175,6 +200,8 @@ class MainScreen(Screen[None]):
                 following) == StepStatus.WAITING
         if action == "tab":
             return isinstance(self.view, StepView)
+        if action == "focus_navigator":
+            return self.focused is not self.navigator  # shown only when it would move the focus
         return True
 
     def action_step(self, name: str) -> None:
@@ -205,11 +232,19 @@ class MainScreen(Screen[None]):
         """Jump to the first built step that is not done yet."""
         following = self.workspace.next_step()
         if following:
-            self.navigator.select_step(following)
-            self.show_step(following, activate=True)
+            self.action_go_to_step(following)
+
+    def action_go_to_step(self, step_id: str) -> None:
+        """Show a step and give it the keys (the palette's "Go to step" entries)."""
+        if step_id in self.numbers:
+            self.navigator.select_step(step_id)
+            self.show_step(step_id, activate=True)
 
     def action_focus_navigator(self) -> None:
         self.navigator.focus()
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.refresh_bindings()  # "esc Steps" appears in the footer only when it moves the focus
+
     def deploy_running(self) -> bool:
-        return any(view.busy == "deploy" for view in self.query(StepView))
+        return any(isinstance(view, StepView) and view.busy == "deploy" for view in self._views.values())

@@ -92,8 +92,9 @@ class CheckRow(Vertical, can_focus=True):
         self.add_class("-overridden" if self.overridden else f"-{self.status.replace(' ', '-').replace('/', '-')}")
 
 
-class ChecksPanel(VerticalScroll):
-    """All preflight checks of a step."""
+class ChecksPanel(VerticalScroll, can_focus=False):
+    """All preflight checks of a step. The rows take the focus (and scroll into view); the
+    panel itself is no Tab stop, because a focused panel shows nothing focused."""
 
     BINDINGS = [
         Binding("down", "focus_row(1)", "Next check", show=False),
@@ -123,12 +124,16 @@ class ChecksPanel(VerticalScroll):
         return list(self.query(CheckRow))
 
     def restore(self, stored: Mapping[str, Mapping[str, Any]], overrides: Mapping[str, str]) -> None:
-        """Show results saved in the session (after resume or re-opening the step)."""
-        for check_id, entry in stored.items():
-            row = self.row(check_id)
-            if row is not None:
-                row.finish(str(entry.get("status", "")), str(entry.get("summary", "")),
-                           str(entry.get("remedy", "")), overrides.get(check_id, ""))
+        """Show exactly the results saved in the session: a row without a stored result goes
+        back to "not run", so results the engine has cleared (new decisions) never linger."""
+        for row in self.rows():
+            entry = stored.get(row.check.id)
+            if entry is None:
+                if row.status != "not run":
+                    row.finish("not run", "", "")
+                continue
+            row.finish(str(entry.get("status", "")), str(entry.get("summary", "")),
+                       str(entry.get("remedy", "")), overrides.get(row.check.id, ""))
 
     def mark_not_applicable(self, checks: tuple[Check, ...]) -> None:
         """Checks the decisions leave out: shown as n/a with the reason, never as a pass."""
@@ -142,7 +147,8 @@ class ChecksPanel(VerticalScroll):
         return next((r for r in self.rows() if r.status in ("fail", "error", "warn") and not r.overridden), None)
 
     def summary_line(self, text: str) -> None:
-        self.query_one("#checks-hint", Static).update(text) if self.checks else None
+        if self.checks:
+            self.query_one("#checks-hint", Static).update(text)
 
     def action_focus_row(self, delta: int) -> None:
         rows = self.rows()

@@ -21,8 +21,9 @@ from wizard.ui.widgets.plain import Plain
 DEBOUNCE_S = 0.3
 
 
-class DecisionsForm(VerticalScroll):
-    """All decisions of one step."""
+class DecisionsForm(VerticalScroll, can_focus=False):
+    """All decisions of one step. Not a Tab stop itself: its controls are, and each scrolls
+    into view when it takes the focus."""
 
     class Edited(Message):
         """The operator changed something; ``raw`` holds every field's current input."""
@@ -35,12 +36,15 @@ class DecisionsForm(VerticalScroll):
         """The Save button was pressed."""
 
     def __init__(self, step: StepDefinition, values: Mapping[str, Any], defaults: Mapping[str, Any],
-                 choices: Mapping[str, tuple[Choice, ...]]) -> None:
+                 choices: Mapping[str, tuple[Choice, ...]], shown: set[str] | None = None) -> None:
         super().__init__(classes="decisions-form")
         self.step = step
         self.values = dict(values)
         self.defaults = dict(defaults)
         self.choices = dict(choices)
+        # Fields the current answers make irrelevant start hidden, so Tab never lands in one
+        # while the first validation is still on its way.
+        self.shown = set(shown) if shown is not None else {f.id for f in step.fields}
         self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -48,8 +52,10 @@ class DecisionsForm(VerticalScroll):
             yield Plain("This step has no decisions to make. Save to record that you read the lesson.",
                          classes="form-empty")
         for field in self.step.fields:
-            yield FieldRow(field, self.values.get(field.id), self.defaults.get(field.id),
+            row = FieldRow(field, self.values.get(field.id), self.defaults.get(field.id),
                            self.choices.get(field.id, ()))
+            row.display = field.id in self.shown
+            yield row
         yield Button("Save decisions  (ctrl+s)", id="save-decisions", variant="primary")
         yield Plain("", id="form-status")
 

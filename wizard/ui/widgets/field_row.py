@@ -11,7 +11,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static, Switch
+from textual.widgets import Input, Select, Static, Switch
 
 from wizard.engine.contract import Choice, Field, FieldKind
 from wizard.engine.fields import display
@@ -45,7 +45,7 @@ class FieldRow(Vertical):
             shown = display(self.default) if self.default not in (None, "") else "none"
             yield Plain(f"Default: {shown}", classes="field-default")
         yield Plain(field.why, classes="field-why")
-        yield PlainLabel("", classes="field-error")
+        yield Plain("", classes="field-error")  # a Static: long messages wrap instead of being cut
 
     def _control(self) -> Widget:
         field = self.field
@@ -86,6 +86,7 @@ class FieldRow(Vertical):
             self.query_one(".field-detail", Static).update(self._choice_detail(self.raw_value()))
 
     def show_error(self, message: str | None) -> None:
-        label = self.query_one(".field-error", Label)
+        label = self.query_one(".field-error", Static)
         label.update(f"✗ {message}" if message else "")
+        label.display = bool(message)
         self.set_class(bool(message), "-invalid")

@@ -18,12 +18,16 @@ class MenuItem(Plain, can_focus=True):
 
     def __init__(self, label: str, key: str, action: str, *, id: str | None = None) -> None:
         super().__init__(f"{key}  {label}", id=id, classes="menu-item")
+        self.key = key
+        self.label = label
         self.action = action
 
-    def action_choose(self) -> None:
-        self.run_action(self.action)
+    async def action_choose(self) -> None:
+        """Run the line's action. ``run_action`` is a coroutine: called without ``await`` it
+        never ran, which is why Enter on a menu line used to do nothing."""
+        await self.run_action(self.action)
 
-    def on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         event.stop()
         self.focus()
-        self.run_action(self.action)
+        await self.run_action(self.action)

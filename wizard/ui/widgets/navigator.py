@@ -1,8 +1,9 @@
 """The left-hand list of all twelve steps, each with a status glyph and words.
 
 A ``ListView`` so arrow keys and Enter work as a learner expects; each item carries its step
-id. The status words are a separate label so narrow terminals can hide them with CSS;
-one row per step keeps all twelve visible at 80x24."""
+id. Each row holds the status twice, in full and in at most seven characters: the stylesheet
+shows the short form on narrow terminals, so the state column never disappears. One row per
+step keeps all twelve visible at 80x24."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Label, ListItem, ListView
 
 from wizard.engine.contract import StepDefinition
-from wizard.ui.status import look_of, phrase
+from wizard.ui.status import look_of, nav_phrase, short_phrase
 from wizard.ui.widgets.dom_ids import dom_id
 from wizard.ui.widgets.plain import PlainLabel
 
@@ -31,8 +32,9 @@ class StepItem(ListItem):
             yield PlainLabel("·", classes="nav-glyph")
             yield PlainLabel(f"{self.number:>2} {self.title}", classes="nav-title")
             yield PlainLabel("", classes="nav-status")
+            yield PlainLabel("", classes="nav-status-short")
 
-    def show_status(self, status: str, waiting_on: list[str]) -> None:
+    def show_status(self, status: str, waiting_numbers: list[int]) -> None:
         """Redraw glyph, colour class and status words."""
         look = look_of(status)
         for css in list(self.classes):
@@ -40,7 +42,8 @@ class StepItem(ListItem):
                 self.remove_class(css)
         self.add_class(look.css_class)
         self.query_one(".nav-glyph", Label).update(look.glyph)
-        self.query_one(".nav-status", Label).update(phrase(status, waiting_on))
+        self.query_one(".nav-status", Label).update(nav_phrase(status, waiting_numbers))
+        self.query_one(".nav-status-short", Label).update(short_phrase(status))
 
 
 class Navigator(ListView):
@@ -58,8 +61,8 @@ class Navigator(ListView):
         super().__init__(*(StepItem(i, s) for i, s in enumerate(steps, start=1)), id="navigator")
         self.border_title = "Steps"
 
-    def show_status(self, step_id: str, status: str, waiting_on: list[str]) -> None:
-        self.query_one("#" + dom_id("nav", step_id), StepItem).show_status(status, waiting_on)
+    def show_status(self, step_id: str, status: str, waiting_numbers: list[int]) -> None:
+        self.query_one("#" + dom_id("nav", step_id), StepItem).show_status(status, waiting_numbers)
 
     def select_step(self, step_id: str) -> None:
         for index, item in enumerate(self.query(StepItem)):

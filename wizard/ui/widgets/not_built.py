@@ -35,3 +35,7 @@ class NotBuiltView(Vertical):
 
     def can(self, action: str) -> bool:
         return False
+
+    def focus_default(self) -> None:
+        """The lesson is all there is: it takes the keys so arrows scroll it."""
+        self.query_one(LessonView).focus()

@@ -1,8 +1,10 @@
 """The what-if preview: planned changes grouped by change type, with counts.
 
-A ``Tree`` because a Modify must expand to its property deltas (path: before → after) and
-trees are keyboard-navigable out of the box. Below it: template/parameters SHA-256 (what the
-approval is bound to) and the notes on what the preview cannot see."""
+An ``OptionList`` rather than a tree: its lines wrap, so a long resource name, a nested
+deployment or a subscription-scope resource group is read in full at 80 columns, and it is
+keyboard-navigable. A group heading per change type; a change with property deltas (a
+Modify) opens and closes with Enter to show them (path: before → after). Below it: the
+template/parameters SHA-256 (what the approval is bound to) and what the preview cannot see."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from typing import Any, Mapping
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Static, Tree
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
 from wizard.engine.contract import PlannedChange, Preview
 from wizard.ui.widgets.plain import Plain
@@ -21,6 +24,7 @@ ORDER = ("Create", "Modify", "Delete", "Deploy", "NoChange", "Ignore", "Unsuppor
 MARK = {"Create": "+", "Modify": "~", "Delete": "-", "Deploy": "▸", "NoChange": "=", "Ignore": "·",
         "Unsupported": "?"}
 STYLE = {"Create": "green", "Modify": "yellow", "Delete": "red", "Deploy": "cyan"}
+MAX_DELTAS = 40  # what-if can list hundreds of noisy deltas; the audit log has the count
 
 
 def short(value: Any) -> str:
@@ -28,7 +32,7 @@ def short(value: Any) -> str:
     if value is None:
         return "∅"
     if isinstance(value, (dict, list)):
-        text = json.dumps(value, separators=(",", ":"), default=str)
+        text = json.dumps(value, separators=(",", ":"), default=str, ensure_ascii=False)
     else:
         text = str(value)
     return text if len(text) <= 60 else text[:57] + "…"
@@ -40,39 +44,64 @@ def counts_line(counts: Mapping[str, int]) -> str:
     return " · ".join(parts) if parts else "No changes."
 
 
+def change_prompt(change: PlannedChange, expanded: bool = False) -> Text:
+    """One planned change: mark, name and (dim) type; its deltas when expanded."""
+    kind = change.change_type
+    text = Text(f"{MARK.get(kind, ' ')} {change.name}", style=STYLE.get(kind, ""))
+    text.append(f"  {change.resource_type}", style="dim")
+    reason = getattr(change, "reason", "")  # why ARM cannot predict it (Unsupported, a nested deployment)
+    if reason:
+        text.append(f"\n    {reason}", style="dim italic")
+    if change.deltas:
+        if not expanded:
+            count = len(change.deltas)
+            text.append(f"\n    {count} propert{'y' if count == 1 else 'ies'} change — Enter shows them", style="dim")
+        else:
+            for delta in change.deltas[:MAX_DELTAS]:
+                extra = "" if delta.change == "Modify" else f"  ({delta.change})"
+                text.append(f"\n    {delta.path}: {short(delta.before)} → {short(delta.after)}{extra}")
+            if len(change.deltas) > MAX_DELTAS:
+                text.append(f"\n    … and {len(change.deltas) - MAX_DELTAS} more", style="dim")
+    return text
+
+
 class PreviewPanel(Vertical):
     """Shows one ``Preview``; empty until the operator asks for it (p)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.changes: dict[str, PlannedChange] = {}
+        self.expanded: set[str] = set()
+
     def compose(self) -> ComposeResult:
         yield Plain("Press p to ask what this step would change (nothing is changed yet).",
-                     id="preview-summary", classes="panel-note")
-        tree: Tree[PlannedChange | None] = Tree("Planned changes", id="preview-tree")
-        tree.show_root = False
-        tree.display = False
-        yield tree
-        yield Plain("", id="preview-meta")
+                    id="preview-summary", classes="panel-note")
+        changes = OptionList(id="preview-list")
+        changes.display = False
+        yield changes
+        with VerticalScroll(id="preview-meta-box"):  # at most part of the panel: the changes come first
+            yield Plain("", id="preview-meta")
 
     def show(self, preview: Preview) -> None:
         counts = preview.counts()
         self.query_one("#preview-summary", Static).update(
             f"{counts_line(counts)}   — press a to approve and run, or change decisions first.")
-        tree = self.query_one("#preview-tree", Tree)
-        tree.clear()
+        self.changes.clear()
+        self.expanded.clear()
+        options: list[Option] = []
         kinds = [k for k in ORDER if counts.get(k)] + [k for k in counts if k not in ORDER]
         for kind in kinds:
-            group = tree.root.add(Text(f"{kind} ({counts[kind]})", style=f"bold {STYLE.get(kind, '')}"),
-                                  data=None, expand=kind in ("Create", "Modify", "Delete", "Deploy"))
+            options.append(Option(Text(f"{kind} ({counts[kind]})", style=f"bold {STYLE.get(kind, '')}"),
+                                  id=f"group-{kind}", disabled=True))
             for change in (c for c in preview.changes if c.change_type == kind):
-                label = Text(f"{MARK.get(kind, ' ')} {change.name}  ", style=STYLE.get(kind, ""))
-                label.append(change.resource_type, style="dim")
-                if change.deltas:
-                    node = group.add(label, data=change, expand=False)
-                    for delta in change.deltas:
-                        node.add_leaf(f"{delta.path}: {short(delta.before)} → {short(delta.after)}"
-                                      + ("" if delta.change == "Modify" else f"  ({delta.change})"))
-                else:
-                    group.add_leaf(label, data=change)
-        tree.display = True
+                option_id = f"change-{len(self.changes)}"
+                self.changes[option_id] = change
+                options.append(Option(change_prompt(change), id=option_id))
+        listing = self.query_one("#preview-list", OptionList)
+        listing.set_options(options)
+        listing.display = True
+        if self.changes:
+            listing.highlighted = listing.get_option_index(next(iter(self.changes)))
         meta = []
         if preview.template_sha256:
             meta.append(f"Template SHA-256:   {preview.template_sha256}")
@@ -80,6 +109,16 @@ class PreviewPanel(Vertical):
             meta.append(f"Parameters SHA-256: {preview.parameters_sha256}")
         meta += [f"Note: {note}" for note in preview.notes]
         self.query_one("#preview-meta", Static).update("\n".join(meta))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a change with deltas opens or closes them."""
+        event.stop()
+        option_id = event.option.id or ""
+        change = self.changes.get(option_id)
+        if change is None or not change.deltas:
+            return
+        self.expanded ^= {option_id}
+        event.option_list.replace_option_prompt(option_id, change_prompt(change, option_id in self.expanded))
 
     def show_stale(self, counts: Mapping[str, int]) -> None:
         """After a resume the full preview is gone; say so and offer to ask again."""

@@ -1,45 +1,79 @@
 """Running a step and its result: progress, per-resource table, errors, outputs.
 
-ARM steps fill the resources table from ``DeploySnapshot``s (type, name, state, duration);
+ARM steps fill the resources table from ``DeploySnapshot``s (state, duration, name, type);
 local actions report a message and a fraction; steps without an action only offer
-"Complete step". The same panel shows the failure (``ErrorPanel``) or the outputs when done."""
+"Complete step". The same panel shows the failure (``ErrorPanel``) or the outputs when done.
+
+Both tables size their columns to the panel and wrap long cells (resource names, ARM types,
+file paths, ids) onto more lines, so nothing is cut and nothing needs sideways scrolling;
+they are rebuilt when the terminal is resized. They grow with their rows and take no focus:
+the panel is the one thing that scrolls, so a long deployment reads top to bottom."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Button, DataTable, Label, ProgressBar, Static
 
 from wizard.engine.contract import ArmDeployment, LocalAction, StepDefinition
-from wizard.engine.events import DeploySnapshot
+from wizard.engine.events import DeploySnapshot, OperationState
 from wizard.ui import timefmt
+from wizard.ui.widgets.cells import best_split, format_value, humanize, output_label, wrap_cell
 from wizard.ui.widgets.error_panel import ErrorPanel
 from wizard.ui.widgets.plain import Plain, PlainLabel
 
+__all__ = ["RunPanel", "elapsed_since", "format_value", "humanize"]
 
-def humanize(key: str) -> str:
-    """``backend_host`` -> ``Backend host``: outputs without a declared label still read as words."""
-    return key.replace("_", " ").replace("-", " ").capitalize()
+STATE_WIDTH = 9  # "Succeeded", "Running", "Accepted"
+TIME_WIDTH = 5  # "12:30"
+LABEL_MAX = 24
+COMBINED_BELOW = 60  # narrower than this, a resource's type goes under its name
+TERMINAL_STATES = ("Succeeded", "Failed", "Canceled")
 
 
-def format_value(value: Any) -> str:
-    """One line per output: nested records as ``name: value; …``, lists comma-separated."""
-    if isinstance(value, Mapping):
-        return "; ".join(f"{humanize(str(k)).lower()}: {format_value(v)}" for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return ", ".join(format_value(v) for v in value)
-    return str(value)
+def short_type(resource_type: str) -> str:
+    """``Microsoft.Network/azureFirewalls`` -> ``Network/azureFirewalls``: every type here is
+    Microsoft's, and the ten characters decide whether the type fits on one line."""
+    return resource_type[len("Microsoft."):] if resource_type.startswith("Microsoft.") else resource_type
+
+
+def elapsed_since(started_at: str, now: datetime | None = None) -> float | None:
+    """Seconds since the stored ISO start of a deployment, or None when unknown. Used
+    instead of the runner's own clock, which restarts at zero when the wizard re-attaches."""
+    if not started_at:
+        return None
+    try:
+        start = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=timezone.utc)
+    return max(0.0, ((now or datetime.now(timezone.utc)) - start).total_seconds())
+
+
+def progress_of(snapshot: DeploySnapshot) -> tuple[int, int]:
+    """(resources finished, resources expected) - what the bar and its percentage show."""
+    done = sum(1 for op in snapshot.operations if op.state in ("Succeeded", "Failed"))
+    total = max(snapshot.expected_resources, len(snapshot.operations), 1)
+    if snapshot.state == "Succeeded":
+        done = total
+    return min(done, total), total
 
 
 class RunPanel(VerticalScroll):
-    """The Run tab of a step."""
+    """The Run tab of a step. Focusable, so the log and tables scroll with the keys."""
 
     def __init__(self, step: StepDefinition) -> None:
         super().__init__(classes="run-panel")
         self.step = step
         self._log: list[str] = []
+        self._operations: dict[str, OperationState] = {}
+        self._outputs: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
         action = self.step.action
@@ -55,50 +89,97 @@ class RunPanel(VerticalScroll):
         yield ProgressBar(total=100, show_eta=False, id="run-progress")
         yield PlainLabel("", id="run-elapsed")
         if isinstance(action, ArmDeployment):
-            table: DataTable[str] = DataTable(id="run-resources", cursor_type="row", zebra_stripes=True)
-            table.add_columns("State", "Azure time", "Name", "Type")  # as ARM reports it (compressed in rehearsal)
-            yield table
+            resources: DataTable[Any] = DataTable(id="run-resources", cursor_type="none", zebra_stripes=True)
+            resources.can_focus = False
+            yield resources
         yield Plain("", id="run-log")
         error = ErrorPanel(id="run-error")
         error.display = False
         yield error
         yield PlainLabel("Outputs", id="outputs-title")
-        outputs: DataTable[str] = DataTable(id="run-outputs", cursor_type="row", show_cursor=False)
-        outputs.add_columns("Output", "Value")
+        outputs: DataTable[Any] = DataTable(id="run-outputs", cursor_type="none", show_cursor=False)
+        outputs.can_focus = False
         yield outputs
 
     def on_mount(self) -> None:
-        self.query_one("#run-progress").display = False
-        self.query_one("#outputs-title").display = False
-        self.query_one("#run-outputs").display = False
+        for selector in ("#run-progress", "#outputs-title", "#run-outputs", "#run-resources"):
+            for widget in self.query(selector):
+                widget.display = False  # empty until there is something to show: no Tab stop
 
-    def show_snapshot(self, snapshot: DeploySnapshot) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        if self._operations:
+            self._draw_resources()
+        if self._outputs:
+            self._draw_outputs()
+
+    def _width(self) -> int:
+        """The width tables may use: the panel's content, less a scrollbar even before one
+        shows (the rows about to be added may be what brings it)."""
+        return max(30, self.content_region.width - self.styles.scrollbar_size_vertical)
+
+    # -- progress ------------------------------------------------------------------------
+    def _bar(self, done: float | None, total: float | None) -> None:
+        """A determinate bar with a true percentage, or an indeterminate one with no
+        percentage at all ("--%" reads like a fault)."""
         bar = self.query_one("#run-progress", ProgressBar)
         bar.display = True
-        bar.update(progress=round(snapshot.fraction * 100))
-        done = sum(1 for op in snapshot.operations if op.state in ("Succeeded", "Failed"))
-        total = max(snapshot.expected_resources, len(snapshot.operations))
-        self.query_one("#run-elapsed", Label).update(
-            f"{snapshot.deployment_name}: {snapshot.state} — {done}/{total} resources — "
-            f"elapsed {timefmt.format_duration(snapshot.elapsed_s)}")
-        table = self.query_one("#run-resources", DataTable)
-        for op in snapshot.operations:
-            key = f"{op.resource_type}/{op.resource_name}"
-            cells = (op.state + (f" ({op.error})" if op.error else ""), timefmt.format_duration(op.duration_s),
-                     op.resource_name, op.resource_type)
-            if key in table.rows:
-                for column, value in zip(table.columns, cells):
-                    table.update_cell(key, column, value)
-            else:
-                table.add_row(*cells, key=key)
-
-    def show_action(self, message: str, fraction: float | None) -> None:
-        bar = self.query_one("#run-progress", ProgressBar)
-        bar.display = True
-        if fraction is None:
+        bar.set_class(total is None, "-indeterminate")
+        if total is None:
             bar.update(total=None)
         else:
-            bar.update(total=100, progress=round(fraction * 100))
+            bar.update(total=total, progress=done or 0)
+
+    def show_snapshot(self, snapshot: DeploySnapshot, started_at: str = "") -> None:
+        done, total = progress_of(snapshot)
+        self._bar(done, total)
+        since_start = elapsed_since(started_at)
+        elapsed = timefmt.format_duration(snapshot.elapsed_s if since_start is None else since_start)
+        timing = f"took {elapsed}" if snapshot.state in TERMINAL_STATES else f"{elapsed} since it started"
+        self.query_one("#run-elapsed", Label).update(
+            f"{snapshot.deployment_name}: {snapshot.state} — {done} of {total} resources — {timing}")
+        for op in snapshot.operations:
+            self._operations[f"{op.resource_type}/{op.resource_name}"] = op
+        self._draw_resources()
+
+    def _draw_resources(self) -> None:
+        tables = self.query("#run-resources")
+        if not tables:
+            return
+        table = tables.first(DataTable)
+        table.display = True
+        width = self._width()
+        combined = width < COMBINED_BELOW
+        rest = max(16, width - STATE_WIDTH - TIME_WIDTH - (6 if combined else 8))  # cell padding
+        pairs = [(op.resource_name, short_type(op.resource_type)) for op in self._operations.values()]
+        name_width = rest if combined else best_split(pairs, rest)
+        type_width = rest - name_width
+        table.clear(columns=True)
+        table.add_column("State", width=STATE_WIDTH, key="state")
+        table.add_column("Time", width=TIME_WIDTH, key="time")  # Azure time, compressed in rehearsal
+        table.add_column("Resource" if combined else "Name", width=name_width, key="name")
+        if not combined:
+            table.add_column("Type", width=type_width, key="type")
+        for key, op in self._operations.items():
+            name = Text(wrap_cell(op.resource_name, name_width))
+            kind = wrap_cell(short_type(op.resource_type), name_width if combined else type_width)
+            if combined:
+                name.append("\n" + kind, style="dim")
+            if op.error:
+                name.append("\n" + wrap_cell(f"✗ {op.error}", name_width), style="red")
+            cells: list[Any] = [op.state, timefmt.format_duration(op.duration_s), name]
+            if not combined:
+                cells.append(kind)
+            table.add_row(*cells, key=key, height=None)
+
+    def show_action(self, message: str, fraction: float | None) -> None:
+        self._bar(None if fraction is None else round(fraction * 100), None if fraction is None else 100)
+        self._append(message)
+
+    def show_note(self, message: str) -> None:
+        """A note from the engine during a run: logged, the bar left as it is."""
+        self._append(message)
+
+    def _append(self, message: str) -> None:
         self._log.append(f"• {message}")
         self.query_one("#run-log", Static).update("\n".join(self._log[-12:]))
 
@@ -106,21 +187,34 @@ class RunPanel(VerticalScroll):
         self.query_one("#run-error", ErrorPanel).clear()
         self.query_one("#run-intro", Static).update(text)
 
+    # -- result --------------------------------------------------------------------------
     def show_outputs(self, outputs: Mapping[str, Any]) -> None:
         labels = {spec.key: spec.label for spec in self.step.outputs}
-        table = self.query_one("#run-outputs", DataTable)
-        table.clear()
-        for key, value in outputs.items():
-            table.add_row(labels.get(key) or humanize(key), format_value(value))
+        self._outputs = [(labels.get(key) or output_label(key), format_value(value, key))
+                         for key, value in outputs.items()]
         bar = self.query_one("#run-progress", ProgressBar)
         if bar.display:
-            bar.update(total=100, progress=100)
+            self._bar(100, 100)
         self.query_one("#run-intro", Static).update("Done. These outputs feed the later steps.")
         self.query_one("#outputs-title").display = True
-        table.display = True
+        self._draw_outputs()
         if self.step.action is None:
             self.query_one("#complete-step").display = False
 
+    def _draw_outputs(self) -> None:
+        table = self.query_one("#run-outputs", DataTable)
+        table.display = True
+        width = self._width()
+        longest = max((len(label) for label, _ in self._outputs), default=6)
+        label_width = max(6, min(LABEL_MAX, longest, (width - 4) * 2 // 5))  # labels wrap before values do
+        value_width = width - label_width - 4  # 4: the padding of two cells
+        table.clear(columns=True)
+        table.add_column("Output", width=label_width, key="output")
+        table.add_column("Value", width=value_width, key="value")
+        for label, value in self._outputs:
+            table.add_row(wrap_cell(label, label_width), wrap_cell(value, value_width), height=None)
+
     def reset_log(self) -> None:
         self._log.clear()
+        self._operations.clear()
         self.query_one("#run-log", Static).update("")

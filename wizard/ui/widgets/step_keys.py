@@ -25,6 +25,7 @@ class ViewFacts:
     preview_ready: bool = False  # a what-if preview is on screen for the current decisions
     fixable_failure: bool = False  # a failed check offers a one-key fix
     open_warning: bool = False  # a warning not yet overridden
+    interrupted: bool = False  # a deployment submitted before the wizard stopped is still running
 
 
 def _ready_to_act(f: ViewFacts) -> bool:
@@ -41,6 +42,8 @@ RULES: dict[str, Callable[[ViewFacts], bool]] = {
     "approve": lambda f: f.has_action and f.preview_ready and f.status == S.PREVIEWED,
     "complete": lambda f: not f.has_action and _ready_to_act(f),
     "retry": lambda f: f.status == S.FAILED,
+    # "Later" on the re-attach question must not leave the step without a key to go on
+    "reattach": lambda f: f.interrupted and f.status == S.RUNNING,
 }
 
 

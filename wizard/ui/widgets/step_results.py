@@ -14,10 +14,12 @@ from textual.worker import Worker, WorkerState
 
 from wizard.azure.errors import AzureFailure
 from wizard.engine.arm import AzureCallFailed
-from wizard.engine.contract import CheckResult, Preview
+from wizard.engine.contract import Preview
 from wizard.engine.runner import StepBlocked
 from wizard.ui.gate import Detached
 from wizard.ui.messages import StepStatusChanged
+from wizard.session.state import StepStatus
+from wizard.ui.widgets import step_hints
 from wizard.ui.widgets.checks_panel import ChecksPanel
 from wizard.ui.widgets.decisions import DecisionsForm
 from wizard.ui.widgets.error_panel import ErrorPanel
@@ -47,18 +49,20 @@ class StepResults:
         def _rows(self) -> list[CheckRow]: ...
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Engine calls redraw from the stored state first, then say what happened: every
+        count and status on screen is then the one the session holds."""
         worker = event.worker
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        engine_call = worker.name not in ("validate", "load")
+        if engine_call:
+            self.busy = ""
+            self.refresh_from_state()
         if event.state == WorkerState.SUCCESS:
             self._succeeded(worker.name, worker.result)
         elif event.state == WorkerState.ERROR:
             self._failed(worker.name, worker.error)
-        elif event.state == WorkerState.CANCELLED and worker.name != "validate":
-            self.busy = ""
-        else:
-            return
-        if worker.name not in ("validate", "load"):
-            self.busy = ""
-            self.refresh_from_state()
+        if engine_call:
             self.post_message(StepStatusChanged(self.step.id))
 
     def _succeeded(self, name: str, result: Any) -> None:
@@ -70,21 +74,28 @@ class StepResults:
         elif name == "save":
             self._saved(result)
         elif name in ("checks", "fix"):
-            self._checked(result if isinstance(result, list) else None)
+            self._checked(fixed=name == "fix")
         elif name == "override":
-            self.say("Override recorded in the audit log with your justification.")
+            self._checked(fixed=False)
+            self.say("Override recorded in the audit log with your justification. " + self._next_words())
         elif name == "preview":
             self._previewed(result)
         elif name in ("deploy", "complete"):
             self.preview_ready = False
-            self.say("Step done. Pick the next step in the navigator (↑/↓, Enter).")
+            self.say(step_hints.idle_hint(StepStatus.DONE, True, True, True))
 
-    def _mount_form(self, values: dict[str, Any], defaults: dict[str, Any], choices: dict[str, Any]) -> None:
+    def _next_words(self) -> str:
+        if self.workspace.runner(self.step.id).blocking():
+            return ""
+        return "Press p to preview." if self.step.action else "Press x to complete the step."
+
+    def _mount_form(self, values: dict[str, Any], defaults: dict[str, Any], choices: dict[str, Any],
+                    shown: set[str]) -> None:
         pane = self.query_one("#decisions", TabPane)
         pane.query(".form-loading").remove()
-        self.form = DecisionsForm(self.step, values, defaults, choices)
+        self.form = DecisionsForm(self.step, values, defaults, choices, shown)
         pane.mount(self.form)
-        self.screen.refresh_bindings()
+        self.refresh_from_state()
 
     def _saved(self, errors: dict[str, str]) -> None:
         assert self.form is not None
@@ -101,40 +112,22 @@ class StepResults:
         else:
             self.say("Decisions recorded. " + ("Press p to preview." if self.step.action else "Press x to complete."))
 
-    def _checked(self, results: list[CheckResult] | None) -> None:
+    def _checked(self, fixed: bool) -> None:
+        """Counts and the next key, from the rows as the engine left them (not from the
+        results of this run alone: a fix re-runs one check, an override runs none)."""
         rows = self._rows()
-        counts = {s: sum(1 for r in rows if r.status == s) for s in ("pass", "warn", "fail", "error")}
-        warnings = counts["warn"]
-        summary = (f"{counts['pass']} passed, {warnings} warning{'s' if warnings != 1 else ''}, "
-                   f"{counts['fail'] + counts['error']} failed")
-        left_out = sum(1 for r in rows if r.status == "n/a")
-        if left_out:
-            summary += f", {left_out} not applicable"
-        runner_blocking = self.workspace.runner(self.step.id).blocking()
-        if not runner_blocking:
-            next_key = "p to preview" if self.step.action else "x to complete the step"
-            self.say(f"Checks: {summary}. Press {next_key}.")
-        else:
-            hints = []
-            if counts["fail"] or counts["error"]:
-                fixable = any(r.fixable for r in rows if r.status in ("fail", "error"))
-                hints.append(("press f to fix what the wizard can fix; " if fixable else "")
-                             + "follow the remedy under each failed check, then press c to re-run")
-            if counts["warn"]:
-                hints.append("accept a warning with o and a written justification")
-            text = f"Checks: {summary}. " + "; ".join(hints).capitalize() + "."
-            state = self.workspace.session.state
-            if state.mode == "rehearsal" and state.scenario != "default" and (counts["fail"] or counts["error"]):
-                text += (f" The “{state.scenario}” rehearsal is built to fail here; "
-                         "start a default rehearsal to go further.")
-            self.say(text)
+        counts = step_hints.count_checks((r.status, bool(r.overridden)) for r in rows)
+        blocking = bool(self.workspace.runner(self.step.id).blocking())
+        fixable = any(r.fixable for r in rows if r.status in ("fail", "error"))
+        state = self.workspace.session.state
+        built_to_fail = state.scenario if state.mode == "rehearsal" and state.scenario != "default" else ""
+        text = step_hints.after_checks(counts, blocking, fixable, self.step.action is not None, built_to_fail)
+        self.say(("Fix applied and the check re-run. " if fixed else "") + text)
         panel = self.query_one(ChecksPanel)
-        panel.summary_line(f"Checks: {summary}.")
+        panel.summary_line(step_hints.checks_line(counts))
         attention = panel.first_attention()
         if attention is not None:
             attention.focus()
-        if results is None:
-            self.say(f"Fix applied and the check re-run. {summary}.")
 
     def _previewed(self, preview: Preview) -> None:
         self.preview_ready = True

@@ -3,7 +3,11 @@
 The view owns the step's workers (see ``StepWorkers``) and turns their results and the
 engine's events into what the panels show. The main screen's key bindings call the public
 ``do_*`` methods and ask ``can`` whether a key applies right now, so the footer only lists
-the next sensible keys."""
+the next sensible keys.
+
+The header (title, state, what to do next) is composed from the stored state, so switching
+to a step shows where it stands in the very first frame; the tabs and their panels, which
+take a while to build, are mounted right after and fill in."""
 
 from __future__ import annotations
 
@@ -12,20 +16,21 @@ from typing import Any, Callable
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Button, Static, TabbedContent, TabPane
+from textual.widgets import Button, Static, TabbedContent, TabPane, Tabs
 
 from wizard.engine.contract import StepDefinition
 from wizard.session.state import StepStatus
 from wizard.ui.gate import EngineGate
-from wizard.ui.widgets.dom_ids import dom_id
-from wizard.ui.widgets.plain import Plain
 from wizard.ui.messages import (ActionTick, CheckBegan, CheckDone, DeployTick, EngineNotice, PreviewShown, StepEnded,
                                 StepStatusChanged)
-from wizard.ui.status import phrase
+from wizard.ui.status import phrase, shown_status
+from wizard.ui.widgets import step_hints
 from wizard.ui.widgets.checks_panel import CheckRow, ChecksPanel
 from wizard.ui.widgets.decisions import DecisionsForm
+from wizard.ui.widgets.dom_ids import dom_id
 from wizard.ui.widgets.error_panel import ErrorPanel, failure_from_record
 from wizard.ui.widgets.lesson import LessonView
+from wizard.ui.widgets.plain import Plain
 from wizard.ui.widgets.preview_panel import PreviewPanel
 from wizard.ui.widgets.run_panel import RunPanel
 from wizard.ui.widgets.step_keys import ViewFacts, allowed
@@ -33,6 +38,28 @@ from wizard.ui.widgets.step_results import StepResults
 from wizard.ui.widgets.step_workers import StepWorkers
 
 TABS = ("lesson", "decisions", "checks", "preview", "run")
+
+
+class StepBody(Vertical):
+    """The tabs of a step view, mounted after its header has been drawn."""
+
+    def __init__(self, step: StepDefinition, initial: str) -> None:
+        super().__init__(classes="step-body")
+        self.step = step
+        self.initial = initial
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial=self.initial):
+            with TabPane("1 Lesson", id="lesson"):
+                yield LessonView(self.step.lesson, self.step.title, self.step.summary)
+            with TabPane("2 Decisions", id="decisions"):
+                yield Plain("Loading decisions…", classes="panel-note form-loading")
+            with TabPane("3 Checks", id="checks"):
+                yield ChecksPanel(self.step.checks)
+            with TabPane("4 Preview", id="preview"):
+                yield PreviewPanel()
+            with TabPane("5 Run", id="run"):
+                yield RunPanel(self.step)
 
 
 class StepView(StepWorkers, StepResults, Vertical):
@@ -47,27 +74,20 @@ class StepView(StepWorkers, StepResults, Vertical):
         self.busy = ""
         self.preview_ready = False
         self.form: DecisionsForm | None = None
-        self.decided = False
-        self._ready = False  # composed and mounted: the panels exist
+        state = workspace.session.step(step.id)
+        self.decided = bool(state.answers) or bool(state.checks) or not step.fields
+        self._ready = False  # the tabs are mounted: the panels exist
         self._shown_running = False
         self._on_ready: list[Callable[[], None]] = []
 
     # -- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Plain("", classes="step-title")
-        yield Plain("", classes="step-banner")
-        with TabbedContent(initial=self._initial_tab()):
-            with TabPane("1 Lesson", id="lesson"):
-                yield LessonView(self.step.lesson, self.step.title, self.step.summary)
-            with TabPane("2 Decisions", id="decisions"):
-                yield Plain("Loading decisions…", classes="panel-note form-loading")
-            with TabPane("3 Checks", id="checks"):
-                yield ChecksPanel(self.step.checks)
-            with TabPane("4 Preview", id="preview"):
-                yield PreviewPanel()
-            with TabPane("5 Run", id="run"):
-                yield RunPanel(self.step)
-        yield Plain("", classes="step-status")
+        title, banner = self._header()
+        yield Plain(title, classes="step-title")
+        banner_widget = Plain(banner, classes="step-banner")
+        banner_widget.display = bool(banner)
+        yield banner_widget
+        yield Plain(self._idle_hint(), classes="step-status")
 
     def _initial_tab(self) -> str:
         state = self.workspace.session.step(self.step.id)
@@ -79,11 +99,16 @@ class StepView(StepWorkers, StepResults, Vertical):
         return "decisions" if state.answers else "lesson"
 
     def on_mount(self) -> None:
-        self._ready = True  # Textual sets is_mounted only after this handler returns
+        self.call_after_refresh(self._mount_body)
+
+    async def _mount_body(self) -> None:
+        """Build the tabs once the header is on screen, then run what waited for them."""
+        await self.mount(StepBody(self.step, self._initial_tab()), before=self.query_one(".step-status"))
+        if not self.query(ChecksPanel):  # the app closed while the tabs were being built
+            return
+        self._ready = True
         if self.step.action is None:
             self.query_one(TabbedContent).hide_tab("preview")
-        state = self.workspace.session.step(self.step.id)
-        self.decided = bool(state.answers) or bool(state.checks) or not self.step.fields
         self.refresh_from_state()
         self.load_form()
         pending, self._on_ready = self._on_ready, []
@@ -91,45 +116,79 @@ class StepView(StepWorkers, StepResults, Vertical):
             action()
 
     def when_ready(self, action: Callable[[], None]) -> None:
-        """Run ``action`` now, or once the view is composed and mounted (a view mounted a
-        moment ago has no panels yet; the re-attach offer can be answered that fast)."""
+        """Run ``action`` now, or once the tabs are mounted (a view mounted a moment ago has
+        no panels yet; the re-attach offer can be answered that fast)."""
         if self._ready:
             action()
         else:
             self._on_ready.append(action)
+
+    def focus_default(self) -> None:
+        """Give the keys to the tab strip: 1-5 and ←/→ switch tabs, Tab goes into the pane."""
+        if not self._ready:
+            self.when_ready(self.focus_default)
+            return
+        if self.display:  # the operator may have moved on while the tabs were being built
+            self.query_one(TabbedContent).query_one(Tabs).focus()
 
     # -- state -> screen -----------------------------------------------------------------
     @property
     def status(self) -> str:
         return self.workspace.status_of(self.step.id)
 
+    def shown_status(self) -> str:
+        """The status as the operator should read it (a lone open warning is not a failure)."""
+        state = self.workspace.session.step(self.step.id)
+        return shown_status(self.status, state.checks, state.overrides)
+
+    def _missing(self) -> list[str]:
+        return [n for n in self.step.needs if self.workspace.status_of(n) != StepStatus.DONE]
+
+    def _header(self) -> tuple[str, str]:
+        status, missing = self.shown_status(), self._missing()
+        title = f"Step {self.number} · {self.step.title}  —  {phrase(status, missing)}\n{self.step.summary}"
+        banner = ""
+        if status == StepStatus.WAITING:
+            banner = f"Waiting on {', '.join(missing)}: finish {'it' if len(missing) == 1 else 'them'} first."
+        return title, banner
+
+    def _idle_hint(self) -> str:
+        return step_hints.idle_hint(self.shown_status(), self.decided, bool(self.step.checks),
+                                    self.step.action is not None, self._runner_view().needs_reattach())
+
     def refresh_from_state(self) -> None:
-        """Redraw everything that depends on the stored session state. A view still being
-        composed (mounted a moment ago, navigator moving fast) redraws itself in on_mount."""
+        """Redraw everything that depends on the stored session state. Before the tabs are
+        mounted only the header exists; the panels catch up in ``_mount_body``."""
+        if not self.is_attached or not self.children:
+            return
+        title, banner_text = self._header()
+        self.query_one(".step-title", Static).update(title)
+        banner = self.query_one(".step-banner", Static)
+        banner.update(banner_text)
+        banner.display = bool(banner_text)
         if not self._ready:
             return
         state = self.workspace.session.step(self.step.id)
         status = self.status
-        missing = [n for n in self.step.needs if self.workspace.status_of(n) != StepStatus.DONE]
-        self.query_one(".step-title", Static).update(
-            f"Step {self.number} · {self.step.title}  —  {phrase(status, missing)}\n{self.step.summary}")
-        banner = self.query_one(".step-banner", Static)
-        banner.update(f"Waiting on {', '.join(missing)}: finish {'it' if len(missing) == 1 else 'them'} first."
-                      if status == StepStatus.WAITING else "")
-        banner.display = status == StepStatus.WAITING
         if not self.busy:
             checks = self.query_one(ChecksPanel)
             checks.restore(state.checks, state.overrides)
             if state.answers:
                 checks.mark_not_applicable(self._runner_view().not_applicable_checks())
+            checks.summary_line(step_hints.checks_line(self.check_counts()))
             if state.preview and not self.preview_ready:
                 self.query_one(PreviewPanel).show_stale(state.preview.get("counts", {}))
+        if self.form is not None:
+            self.form.disabled = status in (StepStatus.DONE, StepStatus.RUNNING)  # decisions are final then
         run = self.query_one(RunPanel)
         if status == StepStatus.DONE:
             run.show_outputs(state.outputs)
         if status == StepStatus.FAILED and state.error and not self.busy:
             self.query_one(ErrorPanel).show(failure_from_record(state.error))
         self.screen.refresh_bindings()
+
+    def check_counts(self) -> step_hints.CheckCounts:
+        return step_hints.count_checks((row.status, bool(row.overridden)) for row in self._rows())
 
     def _runner_view(self) -> Any:
         """A runner for reading this step's state on the UI thread (no engine calls)."""
@@ -140,7 +199,21 @@ class StepView(StepWorkers, StepResults, Vertical):
         self.query_one(".step-status", Static).update(text)
 
     def show_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        """Switch tabs. Focus inside the pane being hidden moves to the tab strip first:
+        otherwise Textual hands it to a sibling in that hidden pane, and the tabs switch
+        straight back to the pane that holds the focus."""
+        if not self._ready:
+            self.when_ready(lambda: self.show_tab(tab))
+            return
+        tabbed = self.query_one(TabbedContent)
+        if tabbed.active == tab:
+            return
+        focused = self.screen.focused
+        if focused is not None and tabbed.active:
+            leaving = tabbed.get_pane(tabbed.active)
+            if leaving in focused.ancestors_with_self:
+                self.screen.set_focus(tabbed.query_one(Tabs))
+        tabbed.active = tab
 
     # -- what keys apply now -------------------------------------------------------------
     def _rows(self) -> list[CheckRow]:
@@ -158,11 +231,13 @@ class StepView(StepWorkers, StepResults, Vertical):
         return next((row for row in self._rows() if ok(row)), None)
 
     def facts(self) -> ViewFacts:
-        return ViewFacts(status=self.status, busy=bool(self.busy), has_action=self.step.action is not None,
+        return ViewFacts(status=self.status, busy=bool(self.busy) or not self._ready,
+                         has_action=self.step.action is not None,
                          has_checks=bool(self.step.checks), decided=self.decided, form_loaded=self.form is not None,
                          preview_ready=self.preview_ready,
                          fixable_failure=self._target_row(("fail", "error"), fixable=True) is not None,
-                         open_warning=self._target_row(("warn",)) is not None)
+                         open_warning=self._target_row(("warn",)) is not None,
+                         interrupted=self._runner_view().needs_reattach())
 
     def can(self, action: str) -> bool:
         return allowed(action, self.facts())
@@ -184,9 +259,11 @@ class StepView(StepWorkers, StepResults, Vertical):
     def do_checks(self) -> None:
         self.show_tab("checks")
         self._start("checks", "Running preflight checks…")
+        panel = self.query_one(ChecksPanel)
         for row in self._rows():
             row.finish("not run", "", "")
-        self.query_one(ChecksPanel).mark_not_applicable(self._runner_view().not_applicable_checks())
+        panel.mark_not_applicable(self._runner_view().not_applicable_checks())
+        panel.summary_line("Running the checks…")
         self.run_checks()
 
     def do_fix(self) -> None:
@@ -258,7 +335,8 @@ class StepView(StepWorkers, StepResults, Vertical):
 
     def on_deploy_tick(self, message: DeployTick) -> None:
         message.stop()
-        self.query_one(RunPanel).show_snapshot(message.snapshot)
+        deployment = self.workspace.session.step(self.step.id).deployment
+        self.query_one(RunPanel).show_snapshot(message.snapshot, deployment.started_at if deployment else "")
         if self.status == StepStatus.RUNNING and not self._shown_running:
             self._shown_running = True  # the engine stored "running": header and navigator say so now
             self.refresh_from_state()
@@ -272,7 +350,7 @@ class StepView(StepWorkers, StepResults, Vertical):
         message.stop()
         self.say(message.text)
         if self.busy == "deploy":
-            self.query_one(RunPanel).show_action(message.text, None)
+            self.query_one(RunPanel).show_note(message.text)
 
     def on_step_ended(self, message: StepEnded) -> None:
         if message.failure is not None:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from wizard.engine.contract import StepDefinition
     from wizard.workspace import Workspace
 
-FormData = tuple[dict[str, Any], dict[str, Any], dict[str, tuple[Choice, ...]]]
+FormData = tuple[dict[str, Any], dict[str, Any], dict[str, tuple[Choice, ...]], set[str]]
 
 
 class StepWorkers:
@@ -37,14 +37,16 @@ class StepWorkers:
 
     @work(thread=True, exit_on_error=False, name="load", group="step-load", description="Loading decisions")
     def load_form(self) -> FormData:
-        """Defaults and choices may come from Azure (e.g. the subscription list)."""
+        """Defaults and choices may come from Azure (e.g. the subscription list); which
+        fields the current values make relevant comes with them."""
         with self.gate.call():
             runner = self._runner()
             ctx = runner.context()
             values = runner.defaults()
             defaults = {f.id: default_of(f, ctx) for f in self.step.fields if not f.secret}
             choices = {f.id: choices_of(f, ctx) for f in self.step.fields if f.choices}
-            return values, defaults, choices
+            shown = {f.id for f in self.step.fields if visible(f, values)}
+            return values, defaults, choices, shown
 
     @work(thread=True, exit_on_error=False, exclusive=True, name="validate", group="step-validate",
           description="Validating decisions")
