@@ -203,7 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     mode = "live" if args.live else "rehearsal"
     pace = args.pace if args.pace is not None else 60.0
-    return run_tui(store, mode=mode, scenario=scenario, pace=pace, resume=args.resume)
+    start = "rehearsal" if args.rehearsal else "live" if args.live else None  # a flag opens that mode at once
+    return run_tui(store, mode=mode, scenario=scenario, pace=pace, resume=args.resume, start=start)
 
 
 def _sessions(store: SessionStore, as_json: bool) -> int:

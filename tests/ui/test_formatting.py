@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 from wizard.engine.events import DeploySnapshot, OperationState
 from wizard.session.store import SessionSummary
-from wizard.ui.app import start_from_argv
 from wizard.ui.screens.audit_view import detail_text, short_summary
 from wizard.ui.screens.journal_view import short_path
 from wizard.ui.screens.welcome import unfinished
@@ -125,12 +124,6 @@ def test_audit_detail_shows_characters_not_escapes() -> None:
     assert "≥" in shown and "\\u2265" not in shown and "✓" in shown
     assert '  "nested": {' in shown  # indented, so the structure reads
     assert "≥" in short_summary({"summary": "96 free ≥ 40"})
-
-
-def test_mode_flags_choose_how_the_tui_starts() -> None:
-    assert start_from_argv(["--rehearsal", "--pace", "600"]) == "rehearsal"
-    assert start_from_argv(["--live"]) == "live"
-    assert start_from_argv([]) is None and start_from_argv(["--scenario", "low-quota"]) is None
 
 
 def test_a_mode_flag_offers_only_unfinished_sessions_of_that_mode() -> None:

@@ -8,9 +8,8 @@ thread worker; so does every engine call. The UI thread never blocks on Azure.""
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
-from typing import Any, Sequence
+from typing import Any
 
 from textual import work
 from textual.app import App
@@ -28,18 +27,6 @@ from wizard.ui.screens.welcome import WelcomeScreen
 
 QUIT_WAIT_S = 5.0
 MODES = ("rehearsal", "live")
-_FROM_ARGV = object()  # run_tui's ``start`` when the caller did not say (see start_from_argv)
-
-
-def start_from_argv(argv: Sequence[str]) -> str | None:
-    """The mode a ``--rehearsal`` or ``--live`` flag asks to start, or None for the plain
-    welcome menu. A stopgap: the CLI hands ``run_tui`` the same ``mode`` with or without
-    ``--rehearsal``, so until it passes ``start`` itself the flag is read here."""
-    if "--live" in argv:
-        return "live"
-    if "--rehearsal" in argv:
-        return "rehearsal"
-    return None
 
 
 class WizardApp(App[int]):
@@ -226,11 +213,9 @@ class WizardApp(App[int]):
 
 
 def run_tui(store: SessionStore, mode: str = "rehearsal", scenario: str = "default", pace: float = 60.0,
-            resume: str | None = None, start: Any = _FROM_ARGV) -> int:
+            resume: str | None = None, start: str | None = None) -> int:
     """Entry point for ``wizard.cli``: run the TUI and return its exit code. ``start`` is
-    the mode flag given ("rehearsal", "live") or None; not passed, it is read from argv."""
-    if start is _FROM_ARGV:
-        start = start_from_argv(sys.argv[1:])
+    the mode flag given ("rehearsal", "live"), or None for the welcome menu."""
     result = WizardApp(store, mode=mode, scenario=scenario, pace=pace, resume=resume, start=start).run()
     return int(result or 0)
 
