@@ -16,16 +16,15 @@ import binascii
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Callable
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from typing import TYPE_CHECKING, Callable
 
 from checks.pkcs12_asn1 import TAG_SEQUENCE, Asn1Error, declared_size, pfx_protection
+
+if TYPE_CHECKING:  # cryptography loads when a certificate is made or read, not with the step list (start-up)
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+    from cryptography.hazmat.primitives.serialization import KeySerializationEncryption
 
 CLOCK_SKEW = dt.timedelta(minutes=5)  # back-date not_before so a slow clock elsewhere still accepts it
 PFX_KDF_ROUNDS = 2048  # OpenSSL's -legacy default iteration count
@@ -58,11 +57,15 @@ class GeneratedCert:
 
     @property
     def cert_pem(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
     @property
     def key_pem(self) -> bytes:
         """PKCS#8 unencrypted: the only key form Key Vault certificate import accepts."""
+        from cryptography.hazmat.primitives import serialization
+
         return self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                       serialization.NoEncryption())
 
@@ -81,8 +84,11 @@ class GeneratedCert:
 def export_pfx(key: PrivateKeyTypes, cert: x509.Certificate, chain: tuple[x509.Certificate, ...] | list[x509.Certificate],
                password: bytes | None = None, friendly_name: bytes | None = None) -> bytes:
     """Write a PFX App Gateway accepts; also used to re-export a bring-your-own file."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     if password:
-        encryption: serialization.KeySerializationEncryption = (
+        encryption: KeySerializationEncryption = (
             serialization.PrivateFormat.PKCS12.encryption_builder()
             .kdf_rounds(PFX_KDF_ROUNDS)
             .key_cert_algorithm(pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC)
@@ -100,6 +106,11 @@ def generate_self_signed(common_name: str, sans: list[str], organisation: str, d
 
     ``is_ca`` is for the ingress wildcard, which App Gateway trusts as its own root. With no
     ``sans`` the common name becomes the only SAN: modern clients ignore the CN."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
     start = (now or dt.datetime.now(dt.timezone.utc)) - CLOCK_SKEW
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name),
@@ -142,6 +153,8 @@ def load_pfx(data: bytes, password: str | None = None) -> LoadedCert:
     """Open a PFX: the empty password first (the reference's passwordless form), then the
     operator's. The ASN.1 walk tells "not a PFX" apart from "wrong password", which
     ``cryptography`` reports with one ambiguous message."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     try:
         protection = pfx_protection(data)
     except Asn1Error:
@@ -202,8 +215,20 @@ class _BlockKind:
     parses: Callable[[bytes], object]
 
 
-_CERTIFICATE_BLOCK = _BlockKind("CERTIFICATE", "certificate", x509.load_der_x509_certificate)
-_KEY_BLOCK = _BlockKind("PRIVATE KEY", "private key", lambda der: serialization.load_der_private_key(der, None))
+def _der_certificate(der: bytes) -> object:
+    from cryptography import x509
+
+    return x509.load_der_x509_certificate(der)
+
+
+def _der_key(der: bytes) -> object:
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_der_private_key(der, None)
+
+
+_CERTIFICATE_BLOCK = _BlockKind("CERTIFICATE", "certificate", _der_certificate)
+_KEY_BLOCK = _BlockKind("PRIVATE KEY", "private key", _der_key)
 
 
 def pem_block_problem(pem: bytes, kind: _BlockKind = _CERTIFICATE_BLOCK) -> str | None:
@@ -284,6 +309,8 @@ def _pem_key(pem: bytes) -> PrivateKeyTypes | None:
     problem = pem_block_problem(pem, _KEY_BLOCK)
     if problem:
         raise CertificateFileError(problem, PART_KEY)
+    from cryptography.hazmat.primitives import serialization
+
     try:
         return serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:
@@ -310,6 +337,8 @@ def load_pem_certificates(cert_pem: bytes) -> list[x509.Certificate]:
     problem = pem_block_problem(cert_pem)
     if problem:
         raise CertificateFileError(problem, PART_CERTIFICATE)
+    from cryptography import x509
+
     try:
         return x509.load_pem_x509_certificates(cert_pem)
     except ValueError as exc:  # every block decodes, yet the file as a whole does not: say what we know

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any, Sequence
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes, PrivateKeyTypes
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from typing import TYPE_CHECKING, Any, Sequence
 
 from checks.certificate_files import (PART_CERTIFICATE, PART_KEY, PART_PASSWORD, PART_PFX, CertificateFileError,
                                       LoadedCert, load_any)
 from checks.pkcs12_asn1 import algorithm_family, algorithm_name
 from wizard.engine.contract import Finding
+
+if TYPE_CHECKING:  # cryptography loads when a check runs, not with the step list (start-up time)
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes, PrivateKeyTypes
 
 APP_GATEWAY_V2_MAX_CERT_BYTES = 16 * 1024
 MIN_RSA_BITS = 2048
@@ -40,11 +38,6 @@ REMEDY_FOR_PART: dict[str, str] = {
               "certificate.",
 }
 
-# Key class → label used in summaries and messages.
-KEY_TYPES: tuple[tuple[type, str], ...] = (
-    (rsa.RSAPublicKey, "RSA"), (ec.EllipticCurvePublicKey, "EC"), (dsa.DSAPublicKey, "DSA"),
-    (ed25519.Ed25519PublicKey, "Ed25519"), (ed448.Ed448PublicKey, "Ed448"),
-)
 # Signature digests a reviewer will accept (SHA-256 or stronger).
 STRONG_HASHES = {"sha256", "sha384", "sha512", "sha3-256", "sha3-384", "sha3-512"}
 
@@ -62,8 +55,12 @@ def _public(key: PrivateKeyTypes | CertificatePublicKeyTypes) -> Any:
 def key_description(key: PrivateKeyTypes | CertificatePublicKeyTypes) -> dict[str, Any]:
     """Key type and size for evidence; the size key says its unit, since "key size 2048" alone
     leaves a learner guessing (bits, not bytes)."""
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
     public = _public(key)
-    kind = next((label for cls, label in KEY_TYPES if isinstance(public, cls)), type(public).__name__)
+    labels = ((rsa.RSAPublicKey, "RSA"), (ec.EllipticCurvePublicKey, "EC"), (dsa.DSAPublicKey, "DSA"),
+              (ed25519.Ed25519PublicKey, "Ed25519"), (ed448.Ed448PublicKey, "Ed448"))
+    kind = next((label for cls, label in labels if isinstance(public, cls)), type(public).__name__)
     out: dict[str, Any] = {"key_type": kind, "key_size_bits": getattr(public, "key_size", None)}
     if isinstance(public, ec.EllipticCurvePublicKey):
         out["curve"] = public.curve.name
@@ -77,6 +74,8 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 def dns_names(cert: x509.Certificate) -> list[str] | None:
     """SAN DNS names, or None when the certificate has no SAN extension at all (which is what
     decides whether the CN may be used as a fallback)."""
+    from cryptography import x509
+
     try:
         ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
     except x509.ExtensionNotFound:
@@ -85,11 +84,15 @@ def dns_names(cert: x509.Certificate) -> list[str] | None:
 
 
 def common_names(cert: x509.Certificate) -> list[str]:
+    from cryptography.x509.oid import NameOID
+
     return [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
 
 
 def certificate_summary(cert: x509.Certificate) -> dict[str, Any]:
     """Public facts about a certificate, shaped for the audit log and the review screen."""
+    from cryptography.hazmat.primitives import serialization
+
     hash_alg = cert.signature_hash_algorithm
     return {
         "subject": cert.subject.rfc4514_string(),
@@ -144,6 +147,8 @@ def check_validity(cert: x509.Certificate, now: dt.datetime, warn_days: int = 30
 
 def check_key_matches(cert: x509.Certificate, key: PrivateKeyTypes | None) -> Finding:
     """A listener certificate without its own private key cannot terminate TLS."""
+    from cryptography.hazmat.primitives import serialization
+
     evidence = {"certificate": fingerprint(cert.public_bytes(serialization.Encoding.DER))}
     if key is None:
         return Finding.fail("No private key was supplied with the certificate",
@@ -187,6 +192,8 @@ def check_san_covers(cert: x509.Certificate, host: str) -> Finding:
 def check_rsa_strength(key: PrivateKeyTypes | CertificatePublicKeyTypes) -> Finding:
     """The reference TLS policy allows only ECDHE_RSA suites, so the listener key must be RSA,
     and Key Vault stores RSA keys of 2048, 3072 or 4096 bits."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     evidence = key_description(key)
     public = _public(key)
     if not isinstance(public, rsa.RSAPublicKey):
@@ -234,6 +241,9 @@ def check_pfx_encryption(algorithms: Sequence[str] | None) -> Finding:
 
 def check_server_auth_eku(cert: x509.Certificate) -> Finding:
     """A certificate whose EKU omits serverAuth is refused by TLS clients; no EKU means any use."""
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
     try:
         usages = list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
     except x509.ExtensionNotFound:
@@ -247,6 +257,8 @@ def check_server_auth_eku(cert: x509.Certificate) -> Finding:
 
 def check_signature_hash(cert: x509.Certificate) -> Finding:
     """SHA-1 and MD5 signatures are refused by browsers and by security reviews."""
+    from cryptography.hazmat.primitives import hashes
+
     hash_alg = cert.signature_hash_algorithm
     name = hash_alg.name if isinstance(hash_alg, hashes.HashAlgorithm) else None
     if name in STRONG_HASHES:

@@ -7,8 +7,6 @@ from __future__ import annotations
 from os.path import commonprefix
 from typing import Any, Iterable, Mapping
 
-from azure.core.exceptions import AzureError
-
 from steps.node_pools import NodePool
 from wizard.engine.contract import CheckStatus, Finding, StepContext
 
@@ -109,6 +107,8 @@ def _network_provider(ctx: StepContext) -> dict[str, Any]:
 def _suggestions(ctx: StepContext, failing: str) -> list[str]:
     """Zonal regions to offer instead of ``failing``. They are a courtesy: when Azure cannot list
     them, the finding stands without them rather than becoming an error."""
+    from azure.core.exceptions import AzureError  # the SDK loads when a check runs, not with the step list
+
     try:
         return suggest_zonal_regions(zonal_regions(_network_provider(ctx)), failing)
     except AzureError:

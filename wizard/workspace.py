@@ -5,6 +5,7 @@ step statuses from it, so they cannot drift apart. No Textual here."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,6 +28,10 @@ class Workspace:
         self.azure = azure
         self.backend = backend
         self.registry = registry
+        self._connected = threading.Event()
+        self._connect_error: BaseException | None = None
+        if azure is not None:
+            self._connected.set()
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -40,6 +45,32 @@ class Workspace:
             session.close()
             raise
         return ws
+
+    @classmethod
+    def new_rehearsal(cls, store: SessionStore, scenario: str = "default") -> "Workspace":
+        """A new rehearsal session whose Azure stand-in is not started yet: the TUI draws the
+        steps from it at once and calls ``connect_rehearsal`` in a worker. Nothing is audited
+        until the connection is made, and every engine call waits for it (``wait_connected``),
+        so the audit log still begins with ``session.started``."""
+        return cls(store.create("rehearsal", scenario), None)
+
+    def connect_rehearsal(self, pace: float = DEFAULT_PACE, latency_s: float = 0.0) -> None:
+        """Start the stand-in for a session from ``new_rehearsal`` and record the start. A
+        failure is kept and raised again to every engine call waiting for the connection."""
+        try:
+            self.azure, self.backend = self._rehearsal_azure(self.session, pace, latency_s)
+            self._record_start("session.started")
+        except BaseException as exc:
+            self._connect_error = exc
+            raise
+        finally:
+            self._connected.set()
+
+    def wait_connected(self) -> None:
+        """Block an engine call (on a worker thread) until Azure can be reached."""
+        self._connected.wait()
+        if self._connect_error is not None:
+            raise self._connect_error
 
     @classmethod
     def start_live(cls, store: SessionStore, device_code_prompt: Callable[..., None] | None = None) -> "Workspace":
@@ -70,14 +101,22 @@ class Workspace:
 
     @classmethod
     def _attach_rehearsal(cls, session: Session, pace: float, latency_s: float) -> "Workspace":
+        azure, backend = cls._rehearsal_azure(session, pace, latency_s)
+        return cls(session, azure, backend)
+
+    @staticmethod
+    def _rehearsal_azure(session: Session, pace: float, latency_s: float) -> tuple[AzureContext, Any]:
         from wizard.azure.signin import rehearsal_context
         from wizard.rehearsal.backend import RehearsalBackend
 
         backend = RehearsalBackend(session.dir, session.state.scenario, pace=pace)
         backend.latency_s = latency_s
         backend.start()
-        azure = rehearsal_context(backend, session.state.subscription_id or None)
-        return cls(session, azure, backend)
+        try:
+            return rehearsal_context(backend, session.state.subscription_id or None), backend
+        except BaseException:
+            backend.stop()
+            raise
 
     def _record_start(self, kind: str) -> None:
         assert self.azure is not None

@@ -1,7 +1,9 @@
 """Performance figures of aks-wizard, one line each: ``name value unit``.
 
-    startup_ratio / startup_wizard_ms / startup_textual_ms   (goal: ratio <= 1.3)
-    checks_ratio / checks_wall_s / checks_slowest_s          (goal: ratio <= 1.25)
+    startup_ratio / startup_wizard_ms / startup_textual_ms   (goal: ratio <= 1.2)  the welcome menu
+    startup_rehearsal_ratio / startup_rehearsal_ms           (goal: ratio <= 2.0)  --rehearsal: the steps
+    startup_lesson_ms                                        (reported)            --rehearsal: step 1's lesson
+    checks_ratio / checks_wall_s / checks_slowest_s          (goal: ratio <= 1.1)
     peak_rss_mb / headless_wall_s                            (goal: peak <= 200 MB)
 
 Run with ``make bench``. Diagnostics (per-run samples, figures over goal) go to stderr. Exit
@@ -21,7 +23,9 @@ import rss  # noqa: E402
 import startup  # noqa: E402
 from _common import figure, note  # noqa: E402
 
-GOALS = {"startup_ratio": 1.3, "checks_ratio": 1.25, "peak_rss_mb": 200.0}
+# The menu's goal is issue 6's; the steps screen imports the step definitions and lays out
+# some 80 widgets where the bare app shows one, so its goal is its own (see startup.py).
+GOALS = {"startup_ratio": 1.2, "startup_rehearsal_ratio": 2.0, "checks_ratio": 1.1, "peak_rss_mb": 200.0}
 
 
 def main() -> int:
@@ -30,6 +34,9 @@ def main() -> int:
     figure("startup_ratio", s["startup_ratio"], "ratio")
     figure("startup_wizard_ms", s["startup_wizard_ms"], "ms", 1)
     figure("startup_textual_ms", s["startup_textual_ms"], "ms", 1)
+    figure("startup_rehearsal_ratio", s["startup_rehearsal_ratio"], "ratio")
+    figure("startup_rehearsal_ms", s["startup_rehearsal_ms"], "ms", 1)
+    figure("startup_lesson_ms", s["startup_lesson_ms"], "ms", 1)
     c = checks_ratio.measure()
     figure("checks_ratio", c["checks_ratio"], "ratio")
     figure("checks_wall_s", c["checks_wall_s"], "s")

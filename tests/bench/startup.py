@@ -1,6 +1,14 @@
-"""Time to the first interactive frame, in a 120x40 pty: ``aks-wizard --rehearsal`` against a
-minimal Textual app in the same venv. Each run: spawn, read the pty until the marker text
-appears on screen (ANSI escapes stripped), record elapsed, kill."""
+"""Time to the first interactive frame, in a 120x40 pty, against a minimal Textual app in the
+same venv. Each run: spawn, read the pty until the marker text appears on screen (ANSI
+escapes stripped), record elapsed, kill.
+
+Two first frames are measured, because they differ in what must be drawn:
+
+- ``aks-wizard``: the welcome menu, where arrows and Enter already work (``startup_ratio``);
+- ``aks-wizard --rehearsal`` in a fresh home (what ``make rehearsal`` runs): the step list
+  and step 1's header, drawn from the new session before the Azure stand-in starts
+  (``startup_rehearsal_ratio``); and, later, step 1's lesson text, which appears once its
+  tab is built while the stand-in starts (``startup_lesson_ms``)."""
 
 from __future__ import annotations
 
@@ -19,8 +27,10 @@ from _common import BIN, ROOT, median, note
 ROWS, COLS = 40, 120
 RUNS = 5
 TIMEOUT_S = 30.0
-# A stable string of the welcome screen (wizard/ui/screens/welcome.py); override when the UI changes.
-DEFAULT_WIZARD_MARKER = "Rehearsal touches nothing in Azure"
+# Stable strings of the first screens; override with AKS_WIZARD_*_MARKER when the UI changes.
+DEFAULT_WIZARD_MARKER = "Rehearsal touches nothing in Azure"  # wizard/ui/screens/welcome.py
+DEFAULT_STEPS_MARKER = "Step 1 · Prerequisites"  # the step header (wizard/ui/widgets/step_view.py)
+DEFAULT_LESSON_MARKER = "Confirm that your machine"  # assets/lessons/prerequisites.md, first sentence
 TEXTUAL_MARKER = "BENCH-MINIMAL-READY"
 
 MINIMAL_APP = f'''
@@ -78,25 +88,39 @@ def _env(home: str) -> dict[str, str]:
     return env
 
 
+def _fresh_home(tmp: str, run: int) -> dict[str, str]:
+    """A home without sessions, so ``--rehearsal`` starts a new one instead of offering to resume."""
+    return _env(str(Path(tmp) / f"home-{run}"))
+
+
 def measure() -> dict[str, float]:
-    marker = os.environ.get("AKS_WIZARD_READY_MARKER") or DEFAULT_WIZARD_MARKER
+    menu_marker = os.environ.get("AKS_WIZARD_READY_MARKER") or DEFAULT_WIZARD_MARKER
+    steps_marker = os.environ.get("AKS_WIZARD_STEPS_MARKER") or DEFAULT_STEPS_MARKER
+    lesson_marker = os.environ.get("AKS_WIZARD_LESSON_MARKER") or DEFAULT_LESSON_MARKER
     with tempfile.TemporaryDirectory(prefix="aks-bench-startup-") as tmp:
         app = Path(tmp) / "minimal_app.py"
         app.write_text(MINIMAL_APP)
         env = _env(str(Path(tmp) / "home"))
-        wizard_argv = [str(BIN / "aks-wizard"), "--rehearsal"]
+        menu_argv = [str(BIN / "aks-wizard")]
+        rehearsal_argv = [str(BIN / "aks-wizard"), "--rehearsal"]
         textual_argv = [sys.executable, str(app)]
         # one unmeasured warm-up each: bytecode caches and the page cache, so runs compare like for like
-        time_to_marker(wizard_argv, marker, env, str(ROOT))
+        time_to_marker(menu_argv, menu_marker, env, str(ROOT))
+        time_to_marker(rehearsal_argv, lesson_marker, _fresh_home(tmp, -1), str(ROOT))
         time_to_marker(textual_argv, TEXTUAL_MARKER, env, str(ROOT))
-        wizard, textual = [], []
-        for _ in range(RUNS):  # interleaved so background load hits both alike
-            wizard.append(time_to_marker(wizard_argv, marker, env, str(ROOT)))
+        menu, steps, lesson, textual = [], [], [], []
+        for run in range(RUNS):  # interleaved so background load hits all alike
+            menu.append(time_to_marker(menu_argv, menu_marker, env, str(ROOT)))
+            steps.append(time_to_marker(rehearsal_argv, steps_marker, _fresh_home(tmp, run), str(ROOT)))
+            lesson.append(time_to_marker(rehearsal_argv, lesson_marker, _fresh_home(tmp, RUNS + run), str(ROOT)))
             textual.append(time_to_marker(textual_argv, TEXTUAL_MARKER, env, str(ROOT)))
-    note(f"startup wizard runs (s): {[round(v, 3) for v in wizard]} marker={marker!r}")
+    note(f"startup menu runs (s): {[round(v, 3) for v in menu]} marker={menu_marker!r}")
+    note(f"startup --rehearsal steps runs (s): {[round(v, 3) for v in steps]} marker={steps_marker!r}")
+    note(f"startup --rehearsal lesson runs (s): {[round(v, 3) for v in lesson]} marker={lesson_marker!r}")
     note(f"startup textual runs (s): {[round(v, 3) for v in textual]}")
-    w, t = median(wizard), median(textual)
-    return {"startup_wizard_ms": w * 1000, "startup_textual_ms": t * 1000, "startup_ratio": w / t}
+    m, st, le, t = median(menu), median(steps), median(lesson), median(textual)
+    return {"startup_wizard_ms": m * 1000, "startup_textual_ms": t * 1000, "startup_ratio": m / t,
+            "startup_rehearsal_ms": st * 1000, "startup_rehearsal_ratio": st / t, "startup_lesson_ms": le * 1000}
 
 
 if __name__ == "__main__":

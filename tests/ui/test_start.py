@@ -11,7 +11,9 @@ from textual.widgets import Static
 from tests.ui.drive import PACE, make_app, press, settle, text_of, view
 from wizard.session.store import SessionStore
 from wizard.ui.app import WizardApp
+from wizard.ui.screens.dialogs import MessageDialog
 from wizard.ui.screens.main import MainScreen
+from wizard.ui.screens.opening import OpeningDialog
 from wizard.ui.screens.welcome import WelcomeScreen
 from wizard.ui.widgets.menu_item import MenuItem
 from wizard.workspace import Workspace
@@ -36,6 +38,32 @@ async def test_rehearsal_flag_starts_a_rehearsal_without_a_key(home: Path) -> No
         assert isinstance(app.screen, MainScreen)
         assert app.workspace.session.mode == "rehearsal"
         assert not any(isinstance(s, WelcomeScreen) and s.mode for s in app.screen_stack)
+
+
+async def test_rehearsal_flag_draws_the_steps_before_the_stand_in_is_up(home: Path) -> None:
+    """The first screen is the step list (not a menu under an "opening" dialog); the stand-in
+    starts after it, and the decisions fill in once it is up."""
+    app = make_app(home, start="rehearsal")
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert isinstance(app.screen, MainScreen)
+        assert app.workspace is not None and app.workspace.backend is None  # composed from the session alone
+        assert not isinstance(app.screen, OpeningDialog)
+        await settle(pilot)
+        assert app.workspace.backend is not None and app.workspace.azure is not None
+        kinds = [record.kind for record in app.workspace.session.audit.records()]
+        assert kinds[0] == "session.started"
+        await press(pilot, "2")
+        assert "Region" in text_of(view(pilot))
+
+
+async def test_rehearsal_flag_says_when_the_stand_in_cannot_start(home: Path) -> None:
+    app = make_app(home, scenario=str(home / "no-such-scenario.yaml"), start="rehearsal")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        assert app.screen.title_text == "Could not start the Azure stand-in"
+        shown = text_of(app.screen)
+        assert "no rehearsal scenario named" in shown and "ctrl+q" in shown and "Traceback" not in shown
 
 
 async def test_rehearsal_flag_offers_unfinished_rehearsals_or_a_new_one(home: Path) -> None:

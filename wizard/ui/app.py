@@ -14,6 +14,7 @@ from typing import Any
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from wizard.session.store import SessionStore
@@ -33,7 +34,7 @@ class WizardApp(App[int]):
     """The wizard. ``run()`` returns an exit code for the CLI."""
 
     TITLE = "AKS baseline wizard"
-    CSS_PATH = stylesheets.WELCOME  # other screens load their own on first use
+    # CSS: the first screen's comes with the app (see __init__); other screens load theirs on first use
     COMMANDS = App.COMMANDS | {WizardCommands}
     BINDINGS = [Binding("ctrl+q", "quit_wizard", "Quit", show=False, priority=True)]
 
@@ -42,7 +43,6 @@ class WizardApp(App[int]):
         """``start`` is the mode a command-line flag asked for ("rehearsal" or "live"): the
         session starts straight away, or - when unfinished sessions of that mode exist - the
         first screen offers those and a new one. None keeps the welcome menu."""
-        super().__init__()
         self.store = store
         self.mode = mode
         self.scenario = scenario
@@ -50,28 +50,52 @@ class WizardApp(App[int]):
         self.resume_target = resume
         self.start = start if start in MODES else None
         self._offered: list[Any] = []
+        if self.start and not resume:
+            from wizard.ui.screens.welcome import unfinished
+
+            self._offered = unfinished(store.list(), self.start)
+        # A new rehearsal opens straight on the steps (see ``get_default_screen``). Textual
+        # loads the CSS of pushed screens only, so the first screen's comes from the app.
+        self._steps_first = self.start == "rehearsal" and not resume and not self._offered
+        super().__init__(css_path=stylesheets.MAIN if self._steps_first else stylesheets.WELCOME)
         self.workspace: Any = None
         self.gate = EngineGate()
         self._device_dialog: DeviceCodeDialog | None = None
 
     # -- start ---------------------------------------------------------------------------
-    def get_default_screen(self) -> WelcomeScreen:
-        """The welcome screen is the base screen, not pushed over an empty default one:
-        one screen to compose and lay out before the first frame instead of two. Beneath a
-        session opened from a flag it is the plain menu, where a failed opening lands."""
-        if self.start and not self.resume_target:
-            from wizard.ui.screens.welcome import unfinished
-
-            self._offered = unfinished(self.store.list(), self.start)
-            if self._offered:
-                return WelcomeScreen(self.start, self._offered)
+    def get_default_screen(self) -> Screen[Any]:
+        """The first screen, composed before the first frame. A new rehearsal opens straight
+        on the steps: its session is created here (a folder and a state file) and the Azure
+        stand-in starts in a worker once the steps are on screen, so a learner reads step 1
+        while it starts. Otherwise the welcome screen is the base screen (not pushed over an
+        empty default one): beneath a session opened from a flag it is the plain menu, where a
+        failed opening lands; with unfinished sessions of the flag's mode it offers those."""
+        if self._steps_first:
+            return self._new_rehearsal_screen()
+        if self._offered:
+            return WelcomeScreen(self.start, self._offered)
         return WelcomeScreen()
+
+    def _new_rehearsal_screen(self) -> Screen[Any]:
+        from wizard.ui.screens.main import MainScreen
+        from wizard.workspace import Workspace
+
+        self.workspace = Workspace.new_rehearsal(self.store, self.scenario)
+        self.sub_title = f"rehearsal session {self.workspace.session.id}"
+        return MainScreen(self.workspace, self.gate)
 
     def on_mount(self) -> None:
         if self.resume_target:
             self._open("resume", self.resume_target)
+        elif self.workspace is not None:
+            self.call_after_refresh(self.connect_rehearsal)  # after the first frame: it competes for the GIL
         elif self.start and not self._offered:
             self._open(self.start, None)
+
+    @work(thread=True, exit_on_error=False, name="connect", group="open", description="Starting the Azure stand-in")
+    def connect_rehearsal(self) -> None:
+        with self.gate.call():
+            self.workspace.connect_rehearsal(pace=self.pace)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         opened = self.workspace is not None
@@ -136,6 +160,11 @@ class WizardApp(App[int]):
         self._device_dialog = None
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name == "connect" and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.push_screen(MessageDialog("Could not start the Azure stand-in", f"{error or type(error).__name__}\n\n"
+                                           "Nothing was created in Azure. Quit (ctrl+q) and start again."))
+            return
         if event.worker.name != "open" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
             return
         self._close_transient_dialogs()

@@ -40,6 +40,9 @@ class MainScreen(Screen[None]):
     """Navigator + step views for one open workspace."""
 
     CSS_PATH = stylesheets.MAIN
+    # No focus before the first frame: a focus change restyles every widget on the screen,
+    # which would delay that frame; ``show_step`` focuses the step view right after it.
+    AUTO_FOCUS = ""
 
     # Step keys first: when the footer runs out of room at 80 columns, what is cut is the
     # viewers and Quit (also in the palette), never the key that moves the step on.
@@ -68,16 +71,16 @@ class MainScreen(Screen[None]):
         self.numbers = {step.id: i for i, step in enumerate(workspace.registry, start=1)}
         self.current = ""
         self._views: dict[str, StepView | NotBuiltView] = {}
+        self.set_class(self.app.size.width < NARROW_WIDTH, "-narrow")  # before the first frame, not a restyle after
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
-            yield Navigator(self.workspace.registry)
+            yield Navigator(self.workspace.registry, self._nav_status, narrow=self.has_class("-narrow"))
             yield ContentSwitcher(id="steps")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.refresh_navigator()
         first = self.opening_step()
         self.navigator.select_step(first)
         self.show_step(first, activate=True)
@@ -93,7 +96,9 @@ class MainScreen(Screen[None]):
         return self.workspace.next_step() or self.workspace.registry[0].id
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")  # see main.tcss for what changes
+        narrow = event.size.width < NARROW_WIDTH
+        self.set_class(narrow, "-narrow")  # see main.tcss for what changes
+        self.navigator.set_narrow(narrow)
 
     # -- navigation ----------------------------------------------------------------------
     @property
@@ -139,13 +144,17 @@ class MainScreen(Screen[None]):
         if event.step_id != self.current or event.activate:
             self.show_step(event.step_id, activate=event.activate)
 
+    def _nav_status(self, step_id: str) -> tuple[str, list[int]]:
+        """What the navigator shows for a step: its status, and the numbers of the steps it waits on."""
+        step = self.workspace.step(step_id)
+        missing = [self.numbers[n] for n in step.needs if self.workspace.status_of(n) != StepStatus.DONE]
+        state = self.workspace.session.step(step_id)
+        return shown_status(self.workspace.status_of(step_id), state.checks, state.overrides), missing
+
     def refresh_navigator(self) -> None:
         nav = self.navigator
         for step in self.workspace.registry:
-            missing = [self.numbers[n] for n in step.needs if self.workspace.status_of(n) != StepStatus.DONE]
-            state = self.workspace.session.step(step.id)
-            status = shown_status(self.workspace.status_of(step.id), state.checks, state.overrides)
-            nav.show_status(step.id, status, missing)
+            nav.show_status(step.id, *self._nav_status(step.id))
 
     def on_step_status_changed(self, event: StepStatusChanged) -> None:
         event.stop()

@@ -14,7 +14,6 @@ from pathlib import Path
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Markdown
 
 from wizard.ui.widgets.plain import Plain
 
@@ -44,5 +43,7 @@ class LessonView(VerticalScroll, can_focus=True):
     def on_show(self, event: events.Show) -> None:
         if not self.loaded:
             self.loaded = True
+            from textual.widgets import Markdown  # Markdown parsing loads ~85 ms of modules: not before the first frame
+
             self.query(".lesson-loading").remove()
             self.mount(Markdown(self.text))

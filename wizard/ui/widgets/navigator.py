@@ -1,14 +1,16 @@
 """The left-hand list of all twelve steps, each with a status glyph and words.
 
 A ``ListView`` so arrow keys and Enter work as a learner expects; each item carries its step
-id. Each row holds the status twice, in full and in at most seven characters: the stylesheet
-shows the short form on narrow terminals, so the state column never disappears. One row per
-step keeps all twelve visible at 80x24."""
+id. The state column says the status in full, or in at most seven characters on narrow
+terminals (``set_narrow``), so it never disappears. One row per step keeps all twelve
+visible at 80x24. A row is three labels and nothing else: every focus change restyles the
+screen, and the navigator is most of its widgets."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Label, ListItem, ListView
 
@@ -18,32 +20,45 @@ from wizard.ui.widgets.dom_ids import dom_id
 from wizard.ui.widgets.plain import PlainLabel
 
 
-class StepItem(ListItem):
-    """One step in the navigator."""
+StatusOf = Callable[[str], tuple[str, list[int]]]  # step id -> (shown status, numbers of steps it waits on)
 
-    def __init__(self, number: int, step: StepDefinition) -> None:
-        super().__init__(id=dom_id("nav", step.id))
+
+class StepItem(ListItem):
+    """One step in the navigator, composed with its status: a first frame drawn from the
+    stored state needs no restyle of twelve rows straight after."""
+
+    def __init__(self, number: int, step: StepDefinition, status: str, waiting_numbers: list[int]) -> None:
+        super().__init__(id=dom_id("nav", step.id), classes=look_of(status).css_class)
         self.step_id = step.id
         self.number = number
         self.title = step.title
+        self.status = (status, waiting_numbers)
+        self.narrow = False
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="nav-row"):
-            yield PlainLabel("·", classes="nav-glyph")
-            yield PlainLabel(f"{self.number:>2} {self.title}", classes="nav-title")
-            yield PlainLabel("", classes="nav-status")
-            yield PlainLabel("", classes="nav-status-short")
+        yield PlainLabel(look_of(self.status[0]).glyph, classes="nav-glyph")
+        yield PlainLabel(f"{self.number:>2} {self.title}", classes="nav-title")
+        yield PlainLabel(self._phrase(), classes="nav-status")
+
+    def _phrase(self) -> str:
+        status, waiting = self.status
+        return short_phrase(status) if self.narrow else nav_phrase(status, waiting)
 
     def show_status(self, status: str, waiting_numbers: list[int]) -> None:
-        """Redraw glyph, colour class and status words."""
+        """Redraw glyph, colour class and status words (when they changed)."""
+        if self.status == (status, waiting_numbers):
+            return
+        self.status = (status, waiting_numbers)
         look = look_of(status)
-        for css in list(self.classes):
-            if css.startswith("-"):
-                self.remove_class(css)
-        self.add_class(look.css_class)
+        self.update_classes({**{css: False for css in self.classes if css.startswith("-")}, look.css_class: True})
         self.query_one(".nav-glyph", Label).update(look.glyph)
-        self.query_one(".nav-status", Label).update(nav_phrase(status, waiting_numbers))
-        self.query_one(".nav-status-short", Label).update(short_phrase(status))
+        self.query_one(".nav-status", Label).update(self._phrase())
+
+    def set_narrow(self, narrow: bool) -> None:
+        if narrow != self.narrow:
+            self.narrow = narrow
+            if self.is_mounted:
+                self.query_one(".nav-status", Label).update(self._phrase())
 
 
 class Navigator(ListView):
@@ -57,9 +72,17 @@ class Navigator(ListView):
             self.step_id = step_id
             self.activate = activate
 
-    def __init__(self, steps: tuple[StepDefinition, ...]) -> None:
-        super().__init__(*(StepItem(i, s) for i, s in enumerate(steps, start=1)), id="navigator")
+    def __init__(self, steps: tuple[StepDefinition, ...], status_of: StatusOf, narrow: bool = False) -> None:
+        items = [StepItem(i, s, *status_of(s.id)) for i, s in enumerate(steps, start=1)]
+        for item in items:
+            item.set_narrow(narrow)
+        super().__init__(*items, id="navigator")
         self.border_title = "Steps"
+
+    def set_narrow(self, narrow: bool) -> None:
+        """Short state words at 80 columns, full ones when there is room."""
+        for item in self.query(StepItem):
+            item.set_narrow(narrow)
 
     def show_status(self, step_id: str, status: str, waiting_numbers: list[int]) -> None:
         self.query_one("#" + dom_id("nav", step_id), StepItem).show_status(status, waiting_numbers)

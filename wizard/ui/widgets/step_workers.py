@@ -33,6 +33,9 @@ class StepWorkers:
     gate: EngineGate
 
     def _runner(self) -> StepRunner:
+        """A runner for an engine call; waits (on the worker thread) while the session's Azure
+        connection is still being made, so the screen can be drawn before it exists."""
+        self.workspace.wait_connected()
         return self.workspace.runner(self.step.id, make_sink(self.app, self, self.gate))  # type: ignore[attr-defined]
 
     @work(thread=True, exit_on_error=False, name="load", group="step-load", description="Loading decisions")
