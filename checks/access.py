@@ -158,6 +158,6 @@ def _group_rights_without_policy(graph: Any, policy_denied: GraphError) -> Findi
     remedy = ("Ask a Groups Administrator to create the cluster-admin security group and pass its object id in the "
               "Entra ID step; or ask an admin whether \"Users can create security groups in Azure portals, API or "
               "PowerShell\" is on (Microsoft Entra admin center > Groups > General) and, if it is, override this "
-              "warning. " + _PIM_NOTE + " The Entra ID step tries the creation and, if Graph answers 403, asks you "
-              "for an existing group's object id instead.")
+              "warning. " + _PIM_NOTE + " The Entra ID step also lets you adopt an existing group by its object id, "
+              "which needs no directory rights.")
     return Finding(CheckStatus.WARN, summary, evidence, remedy)

@@ -31,4 +31,5 @@ _ENTRA = json.loads((Path(__file__).resolve().parents[1] / "assets" / "azure" / 
                     .read_text(encoding="utf-8"))
 GLOBAL_ADMINISTRATOR: str = _ENTRA["globalAdministrator"]
 GROUP_CREATOR_DIRECTORY_ROLES: dict[str, str] = dict(_ENTRA["groupCreators"])
+USER_CREATOR_DIRECTORY_ROLES: dict[str, str] = dict(_ENTRA["userCreators"])
 AUTHORIZATION_POLICY_READER_ROLES: dict[str, str] = dict(_ENTRA["authorizationPolicyReaders"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from steps import not_built
 from steps.hub import HUB
+from steps.identity import IDENTITY
 from steps.prerequisites import PREREQUISITES
 from steps.tls_certificates import TLS_CERTIFICATES
 from wizard.engine.contract import StepDefinition
@@ -12,7 +13,7 @@ from wizard.engine.contract import StepDefinition
 REGISTRY: tuple[StepDefinition, ...] = (
     PREREQUISITES,
     TLS_CERTIFICATES,
-    not_built.IDENTITY,
+    IDENTITY,
     not_built.POLICY,
     HUB,
     not_built.JUMPBOX_IMAGE,

@@ -74,7 +74,7 @@ def test_graph_endpoints(backend_ctx):
         assert me["id"] == backend.scenario.user_oid and me["displayName"] == "Avery Learner"
         assert graph.organization()[0]["displayName"] == "Contoso Rehearsal"
         assert graph.authorization_policy()["defaultUserRolePermissions"]["allowedToCreateSecurityGroups"] is True
-        assert graph.my_directory_roles() == []
+        assert [r["displayName"] for r in graph.my_directory_roles()] == ["User Administrator"]
     finally:
         graph.close()
 

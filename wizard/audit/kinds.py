@@ -68,6 +68,21 @@ SECRET_STORED = "secret.stored"
 """A secret was put in the session's secret store. Only its name and a ``sha256:`` fingerprint
 are recorded, never the value."""
 
+DIRECTORY_CREATING = "directory.creating"
+"""An Entra ID object is about to be created through Microsoft Graph (its unique handle: mail
+nickname or UPN). Written before the request, so a resume that finds the object knows it is
+this session's and never creates a second one."""
+
+DIRECTORY_CREATED = "directory.created"
+"""An Entra ID object was created by this session (kind, object id, names; for a user the
+secret store name and fingerprint of its temporary password). Cleanup removes these."""
+
+DIRECTORY_ADOPTED = "directory.adopted"
+"""An existing Entra ID object was adopted by object id: used, never changed or deleted."""
+
+DIRECTORY_MEMBER_ADDED = "directory.member-added"
+"""A member was added to an Entra ID group (or already was one: Graph answered so)."""
+
 AUDIT_EXPORTED = "audit.exported"
 """The audit log was exported for review (format and destination)."""
 
@@ -91,6 +106,10 @@ KINDS: tuple[str, ...] = (
     STEP_COMPLETED,
     STEP_FAILED,
     SECRET_STORED,
+    DIRECTORY_CREATING,
+    DIRECTORY_CREATED,
+    DIRECTORY_ADOPTED,
+    DIRECTORY_MEMBER_ADDED,
     AUDIT_EXPORTED,
 )
 """Every kind ``AuditLog.append`` accepts, in the order a session typically produces them."""

@@ -1,5 +1,5 @@
-"""Microsoft Graph through a plain azure-core pipeline (no msgraph SDK: we need four calls,
-and azure-core gives us the same retry, auth and TLS behaviour as the ARM clients)."""
+"""Microsoft Graph through a plain azure-core pipeline (no msgraph SDK: we need a handful of
+calls, and azure-core gives us the same retry, auth and TLS behaviour as the ARM clients)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,19 @@ class GraphError(Exception):
         return out
 
 
+def _graph_error(response: Any, body: Any, request: str) -> GraphError:
+    err = (body or {}).get("error", {}) if isinstance(body, dict) else {}
+    err = err if isinstance(err, dict) else {}
+    inner = err.get("innerError") or err.get("innererror") or {}
+    inner = inner if isinstance(inner, dict) else {}
+    headers = response.headers
+    return GraphError(response.status_code, str(err.get("code", response.status_code)),
+                      str(err.get("message", response.text()[:200])), request=request,
+                      request_id=str(inner.get("request-id") or headers.get("request-id") or ""),
+                      client_request_id=str(inner.get("client-request-id") or headers.get("client-request-id") or ""),
+                      date=str(inner.get("date") or ""), response=response)
+
+
 class GraphClient:
     def __init__(self, credential: Any, endpoints: Endpoints) -> None:
         from azure.core import PipelineClient
@@ -54,30 +67,30 @@ class GraphClient:
         )
 
     def get(self, path: str) -> Any:
+        return self.send("GET", path)
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.send("POST", path, body)
+
+    def send(self, method: str, path: str, body: Any = None) -> Any:
+        """One Graph call; the parsed body (None for 204), or GraphError with Graph's code,
+        message and request ids. azure-core's retry policy honours a 429's Retry-After."""
         from azure.core.rest import HttpRequest
 
         relative = f"/v1.0/{path.lstrip('/')}"
         # Graph echoes client-request-id in its answers (and in innerError), as the Graph SDKs use it.
-        request = HttpRequest("GET", f"{self._base}{relative}", headers={"client-request-id": str(uuid.uuid4())})
+        headers = {"client-request-id": str(uuid.uuid4())}
+        request = HttpRequest(method, f"{self._base}{relative}", headers=headers,
+                              json=body if body is not None else None)
         response = self._client.send_request(request)
-        body: Any = None
+        parsed: Any = None
         try:
-            body = response.json()
+            parsed = response.json() if response.text() else None
         except (ValueError, json.JSONDecodeError):
-            body = None
+            parsed = None
         if response.status_code >= 400:
-            err = (body or {}).get("error", {}) if isinstance(body, dict) else {}
-            err = err if isinstance(err, dict) else {}
-            inner = err.get("innerError") or err.get("innererror") or {}
-            inner = inner if isinstance(inner, dict) else {}
-            headers = response.headers
-            raise GraphError(response.status_code, str(err.get("code", response.status_code)),
-                             str(err.get("message", response.text()[:200])), request=f"GET {relative}",
-                             request_id=str(inner.get("request-id") or headers.get("request-id") or ""),
-                             client_request_id=str(inner.get("client-request-id")
-                                                   or headers.get("client-request-id") or ""),
-                             date=str(inner.get("date") or ""), response=response)
-        return body
+            raise _graph_error(response, parsed, f"{method} {relative.split('?', 1)[0]}")
+        return parsed
 
     def me(self) -> dict[str, Any]:
         return self.get("me")

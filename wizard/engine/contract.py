@@ -233,6 +233,62 @@ class LocalAction:
     run: Callable[[StepContext, ProgressSink], dict[str, Any]]
 
 
+def _always(ctx: StepContext) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class EntraGroup:
+    """A security group the step creates (with the signed-in user as its owner), or adopts
+    when ``adopt_id`` gives an existing group's object id."""
+
+    key: str
+    display_name: Callable[[StepContext], str]
+    mail_nickname: Callable[[StepContext], str]
+    description: Callable[[StepContext], str]
+    adopt_id: Callable[[StepContext], str | None]
+    wanted: Callable[[StepContext], bool] = _always
+
+
+@dataclass(frozen=True)
+class EntraUser:
+    """A cloud-only user the step creates with a generated temporary password that must be
+    changed at first sign-in; the password goes to the secret store as ``password_secret``."""
+
+    key: str
+    user_principal_name: Callable[[StepContext], str]
+    display_name: Callable[[StepContext], str]
+    mail_nickname: Callable[[StepContext], str]
+    password_secret: str
+    wanted: Callable[[StepContext], bool] = _always
+
+
+@dataclass(frozen=True)
+class EntraMembership:
+    """``member`` (the key of an object of this action) joins ``group`` (another key)."""
+
+    key: str
+    group: str
+    member: str
+    wanted: Callable[[StepContext], bool] = _always
+
+
+DirectoryObject = EntraGroup | EntraUser | EntraMembership
+
+
+@dataclass(frozen=True)
+class DirectoryObjects:
+    """Microsoft Entra ID objects a step creates or adopts through Microsoft Graph, in order.
+    Graph has no what-if: the preview reads the directory to say what will be created or
+    adopted. ``outputs`` receives the object id of every wanted object by key."""
+
+    objects: tuple[DirectoryObject, ...]
+    outputs: Callable[[Mapping[str, str], StepContext], dict[str, Any]]
+
+
+StepAction = ArmDeployment | DirectoryObjects | LocalAction
+
+
 @dataclass(frozen=True)
 class OutputSpec:
     key: str
@@ -249,7 +305,7 @@ class StepDefinition:
     needs: tuple[str, ...] = ()
     fields: tuple[Field, ...] = ()
     checks: tuple[Check, ...] = ()
-    action: ArmDeployment | LocalAction | None = None
+    action: StepAction | None = None
     verify: tuple[Check, ...] = ()
     outputs: tuple[OutputSpec, ...] = ()
     # Called after the decisions are recorded, e.g. to point the Azure session at the chosen

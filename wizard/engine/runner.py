@@ -14,10 +14,9 @@ from wizard.engine import arm
 from wizard.engine.arm import AzureCallFailed
 from wizard.engine.arm_step import ArmStep
 from wizard.engine.checks_runner import run_all, run_one
-from wizard.engine.contract import (ArmDeployment, Check, CheckResult, CheckStatus, LocalAction, Preview,
-                                    StepContext, StepDefinition)
-from wizard.engine.events import (ActionProgress, CheckFinished, CheckStarted, EventSink, Notice, PreviewReady,
-                                  StepFinished, discard)
+from wizard.engine.contract import Check, CheckResult, CheckStatus, Preview, StepContext, StepDefinition
+from wizard.engine.events import CheckFinished, CheckStarted, EventSink, Notice, PreviewReady, StepFinished, discard
+from wizard.engine.executors import Executor, executor_for
 from wizard.engine.fields import default_of, validate, visible
 from wizard.session.secrets import fingerprint
 from wizard.session.state import StepStatus
@@ -219,15 +218,7 @@ class StepRunner:
     def preview(self) -> Preview:
         if self.step.checks and (not self.state.checks or self.blocking()):
             raise StepBlocked("Run the checks and resolve every failure (or override warnings) first.")
-        ctx = self.context()
-        action = self.step.action
-        if isinstance(action, LocalAction):
-            preview = Preview(tuple(action.describe(ctx)),
-                              notes=("Nothing is sent to Azure in this step; files are written locally.",))
-        elif isinstance(action, ArmDeployment):
-            preview = self.arm_step().preview(ctx)
-        else:
-            preview = Preview((), notes=("This step deploys nothing; approving records your decisions.",))
+        preview = self.executor().preview(self.context())
         self.state.preview = {"counts": preview.counts(), "template_sha256": preview.template_sha256,
                               "parameters_sha256": preview.parameters_sha256,
                               "changes": {c.resource_id.lower(): c.change_type for c in preview.changes}}
@@ -243,12 +234,14 @@ class StepRunner:
         self.sink(PreviewReady(self.step.id, preview))
         return preview
 
-    def arm_step(self) -> ArmStep:
-        assert isinstance(self.step.action, ArmDeployment)
-        return ArmStep(self, self.step.action)
+    def executor(self) -> Executor:
+        """The engine module that carries out this step's kind of action (see ``executors``)."""
+        return executor_for(self, self.step.action)
 
     def deployment_name(self) -> str:
-        return self.arm_step().name
+        executor = self.executor()
+        assert isinstance(executor, ArmStep), f"{self.step.id} has no ARM deployment"
+        return executor.name
 
     def approve(self) -> None:
         if self.state.preview is None:
@@ -268,18 +261,8 @@ class StepRunner:
         """Run the action; returns the step outputs. Raises StepBlocked/AzureCallFailed."""
         if not self.state.approved and not self.needs_reattach():
             raise StepBlocked("Approve the preview first.")
-        action = self.step.action
-        ctx = self.context()
         try:
-            if isinstance(action, LocalAction):
-                self.state.status = StepStatus.RUNNING
-                self.session.save()
-                outputs = action.run(ctx, lambda msg, frac=None: self.sink(ActionProgress(self.step.id, msg, frac)))
-                self.session.record("action.completed", self.step.id, {"outputs": outputs})
-            elif isinstance(action, ArmDeployment):
-                outputs = self.arm_step().deploy(ctx)
-            else:
-                outputs = self.step.collect_outputs(ctx) if self.step.collect_outputs else {}
+            outputs = self.executor().deploy(self.context())
         except AzureCallFailed as exc:
             self._fail(exc.failure)
             raise

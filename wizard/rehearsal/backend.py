@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wizard.rehearsal import (routes_authorization, routes_capacity, routes_deployments, routes_graph,
+from wizard.rehearsal import (routes_authorization, routes_capacity, routes_deployments, routes_directory, routes_graph,
                               routes_providers, routes_resources, routes_subscriptions)
 from wizard.rehearsal.credential import RehearsalCredential
 from wizard.rehearsal.faults import Fault, FaultPlan
@@ -27,7 +27,7 @@ JOURNAL_FILE = "rehearsal-journal.jsonl"
 def build_router() -> Router:
     """Order matters: specific routes first, the generic resource route last."""
     router = Router()
-    for module in (routes_graph, routes_subscriptions, routes_capacity, routes_authorization,
+    for module in (routes_graph, routes_directory, routes_subscriptions, routes_capacity, routes_authorization,
                    routes_deployments, routes_providers, routes_resources):
         module.register(router)
     return router

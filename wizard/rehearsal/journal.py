@@ -13,6 +13,7 @@ from typing import Any
 
 
 REDACTED = "[secure parameter: value not journaled]"
+REDACTED_PASSWORD = "[password: not journaled]"
 
 
 def redact_secure_parameters(body: Any) -> Any:
@@ -33,6 +34,17 @@ def redact_secure_parameters(body: Any) -> Any:
     return {**body, "properties": {**props, "parameters": redacted}}
 
 
+def redact_passwords(body: Any) -> Any:
+    """A copy of a Graph user request without its ``passwordProfile.password``: the break-glass
+    user's temporary password lives in the session's secret store only."""
+    if not isinstance(body, dict) or not isinstance(body.get("passwordProfile"), dict):
+        return body
+    profile = body["passwordProfile"]
+    if "password" not in profile:
+        return body
+    return {**body, "passwordProfile": {**profile, "password": REDACTED_PASSWORD}}
+
+
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -40,7 +52,7 @@ class Journal:
 
     def record(self, method: str, path: str, query: dict[str, str], request: Any, status: int,
                response: Any) -> None:
-        request = redact_secure_parameters(request)
+        request = redact_passwords(redact_secure_parameters(request))
         entry = {
             "ts": dt.datetime.now(dt.timezone.utc).isoformat(),
             "method": method,

@@ -78,7 +78,14 @@ def may_read_authorization_policy(entra: Mapping[str, Any]) -> bool:
 
 
 def me(req: Request) -> Response:
+    """Graph's default properties; ``userType`` only when ``$select`` asks for it, as Graph does."""
     user = req.world.scenario.user
+    selected = {p.strip().lower() for p in req.query.get("$select", "").split(",") if p.strip()}
+    if selected:
+        full = {"id": user["oid"], "displayName": user["displayName"], "userPrincipalName": user["userPrincipalName"],
+                "userType": user.get("userType", "Member"), "mail": user.get("mail")}
+        return Response(200, {"@odata.context": f"{CTX}#users(...)/$entity",
+                              **{k: v for k, v in full.items() if k.lower() in selected}})
     return Response(200, {
         "@odata.context": f"{CTX}#users/$entity", "id": user["oid"], "displayName": user["displayName"],
         "userPrincipalName": user["userPrincipalName"], "mail": user.get("mail", user["userPrincipalName"]),

@@ -51,6 +51,9 @@ class StepState:
     # (Create or not). A retry after a failed attempt previews the attempt's own resources as
     # NoChange; they are still the session's to clean up.
     first_seen: dict[str, str] = field(default_factory=dict)
+    # Directory objects (Entra ID) a Graph step created or adopted, by the step's key: object id,
+    # kind, whether this session created it; "creating" while a create is in flight.
+    directory: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "StepState":
@@ -67,6 +70,7 @@ class StepState:
             outputs=dict(raw.get("outputs", {})),
             error=raw.get("error"),
             first_seen=dict(raw.get("first_seen", {})),
+            directory=dict(raw.get("directory", {})),
         )
 
 

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Button, DataTable, Label, ProgressBar, Static
 
-from wizard.engine.contract import ArmDeployment, LocalAction, StepDefinition
+from wizard.engine.contract import ArmDeployment, DirectoryObjects, LocalAction, StepDefinition
 from wizard.engine.events import DeploySnapshot, OperationState
 from wizard.ui import timefmt
 from wizard.ui.widgets.cells import best_split, format_value, humanize, output_label, wrap_cell
@@ -81,6 +81,9 @@ class RunPanel(VerticalScroll):
             intro = "This step deploys nothing. When the checks pass, press x to complete it."
         elif isinstance(action, LocalAction):
             intro = "This step works on local files. Approve the preview (a) to run it."
+        elif isinstance(action, DirectoryObjects):
+            intro = ("Approve the preview (a) to create or adopt the directory objects through Microsoft Graph, "
+                     "one by one.")
         else:
             intro = "Approve the preview (a) to deploy. Progress appears here, resource by resource."
         yield Plain(intro, id="run-intro", classes="panel-note")
