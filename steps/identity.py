@@ -8,7 +8,7 @@ from typing import Any, Callable, Mapping
 
 from checks import directory
 from wizard.engine.contract import (Check, Choice, DirectoryObjects, EntraGroup, EntraMembership, EntraUser, Field,
-                                    FieldKind, OutputSpec, StepContext, StepDefinition)
+                                    FieldKind, Finding, OutputSpec, StepContext, StepDefinition)
 
 # The general reference's names (mspnp/aks-baseline docs/deploy/03-microsoft-entra-id.md).
 ADMIN_GROUP = "cluster-admins-bu0001a000800"
@@ -67,7 +67,7 @@ def _adopted(a: Mapping[str, Any]) -> bool:
     return a.get("admin_group_mode") == "adopt" or a.get("reader_group_mode") == "adopt"
 
 
-def _check_adopted(ctx: StepContext) -> Any:
+def _check_adopted(ctx: StepContext) -> Finding:
     a = ctx.answers
     findings = []
     if a.get("admin_group_mode") == "adopt":
@@ -77,7 +77,7 @@ def _check_adopted(ctx: StepContext) -> Any:
     return _worst(findings)
 
 
-def _check_names(ctx: StepContext) -> Any:
+def _check_names(ctx: StepContext) -> Finding:
     a = ctx.answers
     findings = []
     if a.get("admin_group_mode") == "create":
@@ -87,9 +87,14 @@ def _check_names(ctx: StepContext) -> Any:
     return _worst(findings)
 
 
-def _worst(findings: list[Any]) -> Any:
+def _worst(findings: list[Finding]) -> Finding:
+    """One finding for a check that looks at one or two groups: the worst status, and the
+    sentences (and remedies) of every group at that status."""
     order = {"fail": 0, "error": 0, "warn": 1, "pass": 2}
-    return sorted(findings, key=lambda f: order.get(f.status.value, 3))[0]
+    worst = min(findings, key=lambda f: order.get(f.status.value, 3))
+    same = [f for f in findings if f.status is worst.status]
+    return Finding(worst.status, " ".join(f.summary for f in same), {"groups": [dict(f.evidence) for f in findings]},
+                   " ".join(f.remedy for f in same if f.remedy))
 
 
 def _outputs(ids: Mapping[str, str], ctx: StepContext) -> dict[str, Any]:

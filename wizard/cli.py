@@ -75,6 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     sessions = sub.add_parser("sessions", help="list sessions")
     sessions.add_argument("--json", action="store_true")
 
+    secret = sub.add_parser("secret", help="list a session's stored secrets, or show one (audited)")
+    secret_sub = secret.add_subparsers(dest="secret_command", required=True)
+    secret_list = secret_sub.add_parser("list", help="names and fingerprints of the stored secrets")
+    secret_list.add_argument("target", help="session id or folder")
+    secret_show = secret_sub.add_parser("show", help="print one secret, e.g. identity.break-glass.password")
+    secret_show.add_argument("target", help="session id or folder")
+    secret_show.add_argument("name")
+
     audit = sub.add_parser("audit", help="verify or export an audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="check the hash chain; exit 0 when intact")
@@ -186,6 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(request, store)
     if args.command == "sessions":
         return _sessions(store, args.json)
+    if args.command == "secret":
+        from wizard.session.secret_command import run_secret
+
+        return run_secret(store, args.secret_command, args.target, getattr(args, "name", ""))
     if args.command == "audit":
         from wizard.audit import command
 

@@ -70,7 +70,7 @@ def _status(home: Path, step: str) -> str:
 
 
 @pytest.mark.skipif(not BIN.exists(), reason="aks-wizard console script not installed")
-def test_three_built_steps_in_a_pty(tmp_path: Path) -> None:
+def test_the_built_steps_in_a_pty(tmp_path: Path) -> None:
     env = {**os.environ, "AKS_WIZARD_HOME": str(tmp_path), "TERM": "xterm-256color"}
     child = pexpect.spawn(str(BIN), ["--rehearsal", "--pace", "6000"], env=env, dimensions=(40, 120),
                           encoding="utf-8", timeout=30)
@@ -82,7 +82,7 @@ def test_three_built_steps_in_a_pty(tmp_path: Path) -> None:
         _press_until(child, CTRL_S, "prerequisite checks", lambda: _status(tmp_path, "prerequisites") == "checked")
         _press_until(child, "x", "prerequisites done", lambda: _status(tmp_path, "prerequisites") == "done")
 
-        for step in ("tls-certificates", "hub"):
+        for step in ("tls-certificates", "identity", "hub"):
             time.sleep(0.5)
             child.send("n")  # next step
             _press_until(child, CTRL_S, f"{step} checks", lambda: _status(tmp_path, step) == "checked")
@@ -97,8 +97,8 @@ def test_three_built_steps_in_a_pty(tmp_path: Path) -> None:
             child.terminate(force=True)
 
     state = _state(tmp_path)
-    assert {s: state["steps"][s]["status"] for s in ("prerequisites", "tls-certificates", "hub")} == {
-        "prerequisites": "done", "tls-certificates": "done", "hub": "done"}
+    built = ("prerequisites", "tls-certificates", "identity", "hub")
+    assert {s: state["steps"][s]["status"] for s in built} == dict.fromkeys(built, "done")
     verify = subprocess.run([str(BIN), "audit", "verify", state["id"]], env=env, capture_output=True, text=True,
                             timeout=60)
     assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -24,7 +24,7 @@ SPEC_KINDS = (
     "session.started session.resumed decision.recorded check.result check.not_applicable check.overridden "
     "check.accepted remedy.applied preview.shown preview.approved resource_group.ensured deployment.started "
     "deployment.reattached deployment.succeeded deployment.failed action.completed "
-    "step.completed step.failed secret.stored directory.creating directory.created directory.adopted "
+    "step.completed step.failed secret.stored secret.shown directory.creating directory.created directory.adopted "
     "directory.member-added audit.exported"
 ).split()
 

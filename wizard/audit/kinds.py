@@ -68,6 +68,10 @@ SECRET_STORED = "secret.stored"
 """A secret was put in the session's secret store. Only its name and a ``sha256:`` fingerprint
 are recorded, never the value."""
 
+SECRET_SHOWN = "secret.shown"
+"""A stored secret was shown to the operator at their request (its name, fingerprint and where:
+the TUI or ``aks-wizard secret show``), never its value."""
+
 DIRECTORY_CREATING = "directory.creating"
 """An Entra ID object is about to be created through Microsoft Graph (its unique handle: mail
 nickname or UPN). Written before the request, so a resume that finds the object knows it is
@@ -106,6 +110,7 @@ KINDS: tuple[str, ...] = (
     STEP_COMPLETED,
     STEP_FAILED,
     SECRET_STORED,
+    SECRET_SHOWN,
     DIRECTORY_CREATING,
     DIRECTORY_CREATED,
     DIRECTORY_ADOPTED,

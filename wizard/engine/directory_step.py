@@ -28,7 +28,7 @@ from wizard.azure.graph import GraphError
 from wizard.engine.arm import AzureCallFailed
 from wizard.engine.contract import (DirectoryObject, DirectoryObjects, EntraGroup, EntraMembership, EntraUser,
                                     PlannedChange, Preview, PropertyDelta, StepContext)
-from wizard.engine.events import ActionProgress
+from wizard.engine.events import ActionProgress, Notice
 from wizard.session.secrets import fingerprint
 from wizard.session.state import StepStatus
 
@@ -153,7 +153,7 @@ class DirectoryStep:
                 PropertyDelta("passwordProfile.forceChangePasswordNextSignIn", "Create", after=True),
                 PropertyDelta("passwordProfile.password", "Create",
                               after="generated when the step runs; kept in the session's secret store")))
-        label = f"{obj.member} → {obj.group}"
+        label = f"{self._name_of(obj.member, ctx)} → {self._name_of(obj.group, ctx)}"
         if done.get("status") == "done":
             return PlannedChange("NoChange", rid, "Microsoft.Graph/groups/members", label,
                                  reason="added earlier by this session")
@@ -207,7 +207,16 @@ class DirectoryStep:
             return f"Adopting group {adopt}…" if adopt else f"Creating group {obj.display_name(ctx)}…"
         if isinstance(obj, EntraUser):
             return f"Creating user {obj.user_principal_name(ctx)}…"
-        return f"Adding {obj.member} to {obj.group}…"
+        return f"Adding {self._name_of(obj.member, ctx)} to {self._name_of(obj.group, ctx)}…"
+
+    def _name_of(self, key: str, ctx: StepContext) -> str:
+        """How an object of this action reads in a sentence: its name, or an adopted group's id."""
+        obj = next((o for o in self.action.objects if o.key == key), None)
+        if isinstance(obj, EntraGroup):
+            return obj.adopt_id(ctx) or obj.display_name(ctx)
+        if isinstance(obj, EntraUser):
+            return obj.user_principal_name(ctx)
+        return key
 
     def _carry_out(self, graph: Any, obj: DirectoryObject, ctx: StepContext, me: str, ids: dict[str, str]) -> str:
         if isinstance(obj, EntraGroup):
@@ -242,7 +251,7 @@ class DirectoryStep:
         store = self.runner.session.secrets
         password = store.get(obj.password_secret) or temporary_password()
         store.put(obj.password_secret, password)  # before the request: a crash after it must not lose it
-        return self._create(obj.key, "user", "userPrincipalName", upn, lambda: graph.post("users", {
+        made = self._create(obj.key, "user", "userPrincipalName", upn, lambda: graph.post("users", {
             "accountEnabled": True, "displayName": obj.display_name(ctx), "mailNickname": obj.mail_nickname(ctx),
             "userPrincipalName": upn,
             "passwordProfile": {"password": password, "forceChangePasswordNextSignIn": True}}),
@@ -251,6 +260,11 @@ class DirectoryStep:
              "stored_as": obj.password_secret, "password_fingerprint": fingerprint(password)},
             "Creating users needs the User Administrator role. Ask an administrator, or skip the break-glass user "
             "in the decisions (press 2).")
+        session = self.runner.session
+        self.runner.sink(Notice(self.runner.step.id, f"{upn}: its temporary password is in the session's secret store "
+                                f"(not shown). To see it: aks-wizard secret show {session.id} {obj.password_secret} "
+                                "- or press w on this step in the TUI."))
+        return made
 
     def _create(self, key: str, kind: str, handle: str, value: str, post: Callable[[], Any],
                 find: Callable[[], list[dict[str, Any]]], facts: dict[str, Any], denied_remedy: str) -> str:

@@ -56,6 +56,7 @@ class MainScreen(Screen[None]):
         Binding("x", "step('complete')", "Complete"),
         Binding("r", "step('retry')", "Retry"),
         Binding("t", "step('reattach')", "Re-attach"),
+        Binding("w", "step('reveal')", "Show password"),
         Binding("n", "next_step", "Next step"),
         Binding("escape", "focus_navigator", "Steps", tooltip="Move to the step list (↑/↓, Enter)"),
         Binding("u", "app.audit_log", "Audit"),

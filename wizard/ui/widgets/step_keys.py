@@ -26,6 +26,7 @@ class ViewFacts:
     fixable_failure: bool = False  # a failed check offers a one-key fix
     open_warning: bool = False  # a warning not yet overridden
     interrupted: bool = False  # a deployment submitted before the wizard stopped is still running
+    secret_to_show: bool = False  # the step made a secret the operator may ask to see (a temporary password)
 
 
 def _ready_to_act(f: ViewFacts) -> bool:
@@ -44,6 +45,7 @@ RULES: dict[str, Callable[[ViewFacts], bool]] = {
     "retry": lambda f: f.status == S.FAILED,
     # "Later" on the re-attach question must not leave the step without a key to go on
     "reattach": lambda f: f.interrupted and f.status == S.RUNNING,
+    "reveal": lambda f: f.secret_to_show,
 }
 
 

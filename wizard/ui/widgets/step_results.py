@@ -83,6 +83,16 @@ class StepResults:
         elif name in ("deploy", "complete"):
             self.preview_ready = False
             self.say(step_hints.idle_hint(StepStatus.DONE, True, True, True))
+        elif name == "reveal":
+            self._revealed(*result)
+
+    def _revealed(self, owner: str, secret: str) -> None:
+        from wizard.ui.screens.dialogs import MessageDialog
+
+        self.say("Password shown; the audit log records that it was (its fingerprint, not the password).")
+        self.app.push_screen(MessageDialog("Temporary password", (
+            f"{owner}\n\n    {secret}\n\nIt must be changed at the first sign-in. Keep it where your team keeps "
+            "emergency credentials; close this with Enter."), error=False))
 
     def _next_words(self) -> str:
         if self.workspace.runner(self.step.id).blocking():

@@ -237,6 +237,7 @@ class StepView(StepWorkers, StepResults, Vertical):
                          preview_ready=self.preview_ready,
                          fixable_failure=self._target_row(("fail", "error"), fixable=True) is not None,
                          open_warning=self._target_row(("warn",)) is not None,
+                         secret_to_show=self.shown_secret() is not None,
                          interrupted=self._runner_view().needs_reattach())
 
     def can(self, action: str) -> bool:
@@ -302,6 +303,21 @@ class StepView(StepWorkers, StepResults, Vertical):
         self.show_tab("run")
         self._start("complete", "Completing the step…")
         self.complete_step()
+
+    def shown_secret(self) -> tuple[str, str] | None:
+        """(secret name, what it belongs to) of a secret this step made and stored - the
+        break-glass user's temporary password - or None. Read from state: no engine call."""
+        for record in self.workspace.session.step(self.step.id).directory.values():
+            name = record.get("stored_as")
+            if record.get("status") == "done" and name and name in self.workspace.session.secrets.names():
+                return str(name), str(record.get("userPrincipalName", ""))
+        return None
+
+    def do_reveal(self) -> None:
+        shown = self.shown_secret()
+        if shown is not None:
+            self._start("reveal", "Reading the temporary password from the secret store…")
+            self.reveal_secret(*shown)
 
     def do_retry(self) -> None:
         """Retry keeps every decision; it previews again so the approval matches what runs."""

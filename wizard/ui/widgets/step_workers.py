@@ -107,6 +107,14 @@ class StepWorkers:
             self.workspace.refresh_completion()
             return outputs
 
+    @work(thread=True, exit_on_error=False, name="reveal", group="step-engine", description="Showing a secret")
+    def reveal_secret(self, name: str, owner: str) -> tuple[str, str]:
+        """The stored secret, audited as shown (``secret.shown``: name and fingerprint)."""
+        from wizard.session.reveal import reveal
+
+        with self.gate.call():
+            return owner, reveal(self.workspace.session, name, via="tui")
+
     @work(thread=True, exit_on_error=False, name="complete", group="step-engine", description="Completing step")
     def complete_step(self) -> dict[str, Any]:
         with self.gate.call():
