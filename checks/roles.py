@@ -9,12 +9,14 @@ OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
 RESOURCE_POLICY_CONTRIBUTOR = "36243c78-bf99-498c-9df9-86d9f8d28608"
+SECURITY_ADMIN = "fb1c8493-542b-48eb-b624-b4c8fea62acd"  # regulated reference subscription.bicep (securityAdminRole)
 
 ROLE_NAMES: dict[str, str] = {
     OWNER: "Owner",
     CONTRIBUTOR: "Contributor",
     USER_ACCESS_ADMINISTRATOR: "User Access Administrator",
     RESOURCE_POLICY_CONTRIBUTOR: "Resource Policy Contributor",
+    SECURITY_ADMIN: "Security Admin",
 }
 
 # Either set is enough to deploy the baseline: Owner alone, or the three narrower roles.

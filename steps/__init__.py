@@ -6,6 +6,7 @@ from __future__ import annotations
 from steps import not_built
 from steps.hub import HUB
 from steps.identity import IDENTITY
+from steps.policy import POLICY
 from steps.prerequisites import PREREQUISITES
 from steps.tls_certificates import TLS_CERTIFICATES
 from wizard.engine.contract import StepDefinition
@@ -14,7 +15,7 @@ REGISTRY: tuple[StepDefinition, ...] = (
     PREREQUISITES,
     TLS_CERTIFICATES,
     IDENTITY,
-    not_built.POLICY,
+    POLICY,
     HUB,
     not_built.JUMPBOX_IMAGE,
     not_built.SPOKE,

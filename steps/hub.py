@@ -130,7 +130,9 @@ HUB = StepDefinition(
         Field("location", "Region", "The hub lives in the same region as the cluster; it must offer zones 1-3.",
               default=_region_default, validators=(region_error,)),
         Field("resource_group", "Resource group", "The network team's hub group, separate from the workload's so "
-              "each team's RBAC and policy stay apart.", default=_named("rg-enterprise-networking-hubs-{region}"),
+              "each team's RBAC and policy stay apart; the one the policy step made, when it ran.",
+              default=lambda ctx: str(ctx.output("policy", "hub_resource_group") or
+                                      _named("rg-enterprise-networking-hubs-{region}")(ctx)),
               validators=(_name("resource_group"),)),
         Field("hub_cidr", "Hub address space", "Must not overlap the spokes or any network you will peer; the "
               "reference uses 10.200.0.0/24 for the first regional hub.", default="10.200.0.0/24",

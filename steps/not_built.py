@@ -11,8 +11,6 @@ def planned(step_id: str, title: str, summary: str, needs: tuple[str, ...]) -> S
     return StepDefinition(id=step_id, title=title, summary=summary, lesson=f"{step_id}.md", built=False, needs=needs)
 
 
-POLICY = planned("policy", "Azure Policy + Defender", "Guardrails and Microsoft Defender for Containers.",
-                 ("prerequisites",))
 JUMPBOX_IMAGE = planned("jumpbox-image", "Jump box image", "A hardened operations VM image for the private cluster.",
                         ("hub",))
 SPOKE = planned("spoke", "Spoke network", "The cluster's virtual network, peered to the hub, egress via the firewall.",

@@ -61,9 +61,11 @@ def test_headless_rehearsal_writes_nothing_before_each_approval(tmp_path: Path) 
     # every deployment record has its correlation id; success lists what it made
     deployments = [r for r in records if r["kind"].startswith("deployment.")]
     assert deployments and all(r["data"]["correlation_id"] for r in deployments)
-    succeeded = next(r for r in records if r["kind"] == "deployment.succeeded")
+    succeeded = next(r for r in records if r["kind"] == "deployment.succeeded" and r["step"] == "hub")
     made = succeeded["data"]["resources"]
     assert len(made) == 13 and all({"id", "type", "existed_before"} <= set(m) for m in made)
+    group = next(m for m in made if m["type"] == "Microsoft.Resources/resourceGroups")
+    assert group["existed_before"] is True  # the policy step made it: cleanup counts it as the policy step's
     assert catalog.of("Microsoft.Network/azureFirewalls")
 
 

@@ -83,6 +83,8 @@ def compose(action: ArmDeployment, ctx: StepContext, deployment: str, tags: Mapp
         if inner.get("outputs"):  # ARM has no 'outputs' for a template that declares none
             outputs[group.key] = {"type": "object",
                                   "value": f"[reference({_nested_id(rg, nested)[1:-1]}, '{RESOURCES_API}').outputs]"}
+    if action.subscription_resources:
+        resources.extend(action.subscription_resources(ctx))
     template = {"$schema": SUBSCRIPTION_SCHEMA, "contentVersion": "1.0.0.0", "parameters": declared,
                 "resources": resources, "outputs": outputs}
     return Composed(action.location(ctx), template, parameters, frozenset(secure), names)

@@ -36,6 +36,9 @@ class Finding:
     # For a verification check: the preflight checks whose warning this one repeats. When the
     # operator overrode every one of them, the runner accepts this warning instead of failing.
     concerns: tuple[str, ...] = ()
+    # Evidence keys kept in the step's state too (not only the audit log), for a later step to
+    # act on: e.g. each Defender plan's state before the change, which cleanup restores.
+    kept: tuple[str, ...] = ()
 
     @staticmethod
     def ok(summary: str, **evidence: Any) -> "Finding":
@@ -148,6 +151,9 @@ class Check:
     needs_azure: bool = False
     applies_when: Callable[[Mapping[str, Any]], bool] | None = None
     not_applicable: str = ""
+    # A verification check whose warning reports a partial success (the change was made, a
+    # part of it did not take): recorded and shown, but the step is done.
+    advisory: bool = False
 
     def applies(self, answers: Mapping[str, Any]) -> bool:
         return self.applies_when is None or bool(self.applies_when(answers))
@@ -219,6 +225,9 @@ class ArmDeployment:
     groups: tuple[GroupTemplate, ...]
     outputs: Callable[[Mapping[str, Mapping[str, Any]], StepContext], dict[str, Any]]
     tags: Callable[[StepContext], dict[str, str]] | None = None  # added to every group the step creates
+    # Resources at subscription scope (policy definitions and assignments, Defender plans), put
+    # in the outer template beside the groups; ARM template resource objects, apiVersion included.
+    subscription_resources: Callable[[StepContext], list[dict[str, Any]]] | None = None
 
 
 class ProgressSink(Protocol):

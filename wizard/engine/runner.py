@@ -132,6 +132,8 @@ class StepRunner:
         f = result.finding
         self.state.checks[result.check_id] = {"status": f.status.value, "summary": f.summary, "remedy": f.remedy,
                                               "title": result.title}
+        if f.kept:
+            self.state.checks[result.check_id]["evidence"] = {k: f.evidence[k] for k in f.kept if k in f.evidence}
         self.session.record("check.result", self.step.id, {
             "check": result.check_id, "title": result.title, "status": f.status.value, "summary": f.summary,
             "evidence": dict(f.evidence), "remedy": f.remedy, "duration_s": result.duration_s})
@@ -297,9 +299,14 @@ class StepRunner:
         ctx = StepContext(self.step.id, self.state.answers, {**self.outputs(), self.step.id: dict(outputs)},
                           self.session.mode, self.session.dir, self.azure, self.session.secrets)
         for check in self.step.verify:
+            if not check.applies(self.state.answers):
+                continue
             result = run_one(check, ctx)
             self._record_check(result)
             if result.status is CheckStatus.PASS or self._accepted(result):
+                continue
+            if result.status is CheckStatus.WARN and check.advisory:
+                self.sink(Notice(self.step.id, f"{check.title}: {result.finding.summary} {result.finding.remedy}"))
                 continue
             return AzureFailure("VerificationFailed", f"{check.title}: {result.finding.summary}",
                                 remedy=result.finding.remedy)

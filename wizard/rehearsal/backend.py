@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wizard.rehearsal import (routes_authorization, routes_capacity, routes_deployments, routes_directory, routes_graph,
+from wizard.rehearsal import (routes_authorization, routes_capacity, routes_deployments, routes_directory, routes_graph, routes_subscription_resources,
                               routes_providers, routes_resources, routes_subscriptions)
+from wizard.rehearsal import defender
 from wizard.rehearsal.credential import RehearsalCredential
 from wizard.rehearsal.faults import Fault, FaultPlan
 from wizard.rehearsal.http_server import HttpsServer
@@ -27,7 +28,7 @@ JOURNAL_FILE = "rehearsal-journal.jsonl"
 def build_router() -> Router:
     """Order matters: specific routes first, the generic resource route last."""
     router = Router()
-    for module in (routes_graph, routes_directory, routes_subscriptions, routes_capacity, routes_authorization,
+    for module in (routes_graph, routes_directory, routes_subscription_resources, routes_subscriptions, routes_capacity, routes_authorization,
                    routes_deployments, routes_providers, routes_resources):
         module.register(router)
     return router
@@ -49,6 +50,7 @@ class RehearsalBackend:
         self.journal = Journal(self.state_dir / JOURNAL_FILE)
         self._model = SubscriptionModel(self.state_dir)
         self._model.seed(self.scenario.default_subscription_id, list(self.scenario.raw.get("resourceGroups", [])))
+        defender.seed(self._model, self.scenario, self.scenario.default_subscription_id)
         self._world = World(self.scenario, self._model, self.faults, self.pace)
         self._server: HttpsServer | None = None
         self.ca_path: Path = self.state_dir / "rehearsal-ca.pem"

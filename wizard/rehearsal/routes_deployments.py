@@ -12,6 +12,7 @@ import time
 import uuid
 from typing import Any
 
+from wizard.rehearsal import defender
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal.deployment_views import (View, current_state, deployment_body, deployment_error, find_view,
                                                operations, views_under)
@@ -119,6 +120,16 @@ def _defer(schedule: list[dict[str, Any]], deferred: dict[str, list[dict[str, An
                           "message": _invalid_message(nested_id.rsplit("/", 1)[-1]), "details": details}
 
 
+def _write_errors(schedule: list[dict[str, Any]], sub: str) -> None:
+    """Writes a provider refuses only when the resource is written (no preflight): a Defender
+    plan with a retired sub-plan fails its operation, as it does in Azure."""
+    for entry in schedule:
+        if entry["type"].lower() == defender.PRICINGS_TYPE and not entry.get("error"):
+            refused = defender.write_error(sub, entry["name"], (entry.get("state") or {}).get("properties") or {})
+            if refused:
+                entry["error"] = {**refused, "target": entry["id"]}
+
+
 def put_deployment(req: Request) -> Response:
     sub, rg, prefix = _scope(req, write=True)
     dep_id = _deployment_id(prefix, req.params["name"])
@@ -136,6 +147,7 @@ def put_deployment(req: Request) -> Response:
                for r in plan.resources]
     schedule = sched.build_schedule(entries, factor, fail_type, fail_error)
     _defer(schedule, validation.deferred)
+    _write_errors(schedule, sub)
     run_id = uuid.uuid4().hex.upper()[:20]
     record = {
         "id": dep_id, "name": req.params["name"], "location": (req.body or {}).get("location"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from wizard.rehearsal import policy_rules
 from wizard.rehearsal.api_versions import template_resource_problem
 from wizard.rehearsal.http_types import being_deleted
 from wizard.rehearsal.routes_capacity import public_ips_in_model
@@ -89,6 +90,9 @@ def validate_plan(plan: Plan, world: World, subscription_id: str, preflight: boo
         if res.type.lower() in SKIP_TYPES:
             continue
         sink.extend(_provider_registered(res, world, subscription_id))
+        # ARM's preflight evaluates deny policies; the assignments already in the subscription
+        # count (one this same deployment creates does not: see policy_rules).
+        sink.extend(policy_rules.denials(world.model, world.scenario, res.id, res.type, res.name))
         loc = normalize_location(res.location or "")
         if loc in NON_REGIONAL:
             continue
