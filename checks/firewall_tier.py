@@ -60,8 +60,10 @@ def check_firewall_tier(ctx: StepContext, resource_group: str, region: str, tier
             return Finding(CheckStatus.ERROR, f"Could not ask ARM about {tier} in {region} (validated in {group}): "
                            f"{inner.code}: {inner.message}", evidence, exc.failure.remedy or
                            "Re-run the checks; if it persists, check your rights on that resource group.")
+        # One sentence on what to do, naming this step's fields (the generic SkuNotAvailable
+        # remedy says the same thing in other words: not both).
         return Finding(CheckStatus.FAIL, f"ARM rejects a {tier} firewall in {region}: {inner.code}: {inner.message}",
-                       evidence, "Choose another firewall tier or region. " + exc.failure.remedy)
+                       evidence, "Choose another firewall tier or region.")
     if result.get("error"):
         err = result["error"]
         evidence.update(code=err.get("code"), message=err.get("message"))

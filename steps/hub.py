@@ -79,6 +79,26 @@ def _check(fn: Callable[[Mapping[str, Any]], Finding]) -> Callable[[StepContext]
     return lambda ctx: fn(ctx.answers)
 
 
+def _check_region(ctx: StepContext) -> Finding:
+    """The hub should sit in the baseline's region, and names carrying a region should carry
+    the hub's: editing the region does not rename the fields filled in from the old one."""
+    a = ctx.answers
+    planned = str(ctx.output("prerequisites", "region", "") or "")
+    where = str(a["location"])
+    stale = sorted(label for label, (_, name) in _names(a).items()
+                   if planned and planned != where and planned in str(name))
+    evidence = {"hub_region": where, "baseline_region": planned, "names_with_other_region": stale}
+    if not planned or planned == where:
+        return Finding.ok(f"The hub is in the baseline's region ({where}).", **evidence)
+    summary = f"The hub is in {where}, but step 1 chose {planned} for the baseline."
+    if stale:
+        summary += f" These names still say {planned}: {', '.join(stale)}."
+    return Finding.warn(summary, "Peering across regions adds latency and data transfer charges, and the firewall "
+                        "must be in the spoke's region to inspect its egress: use the same region, or rename "
+                        "the fields above (press 2) and override this warning if the split is deliberate.",
+                        **evidence)
+
+
 def _outputs(groups: Mapping[str, Mapping[str, Any]], ctx: StepContext) -> dict[str, Any]:
     arm_outputs = groups.get("hub", {})
     return {"hub_vnet_id": arm_outputs.get("hubVnetId"), "firewall_private_ip": arm_outputs.get("firewallPrivateIp"),
@@ -176,6 +196,7 @@ HUB = StepDefinition(
               default=_named("la-hub-{region}"), validators=(_name("log_analytics"),)),
     ),
     checks=(
+        Check("hub.region", "Hub in the baseline's region, names to match", _check_region),
         Check("hub.subnets", "Subnets fit, sizes and no overlaps",
               _check(lambda a: network.check_subnets_in_vnet([a["hub_cidr"]], _subnets(a), space_label="Hub address space"))),
         Check("hub.forbidden-ranges", "No reserved or forbidden ranges",

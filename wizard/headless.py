@@ -7,7 +7,7 @@ import re
 import sys
 from typing import Any, Callable, Mapping, Sequence, TextIO
 
-from wizard.azure.remedies import TUI_KEYS
+from wizard.azure.remedies import TUI_KEYS, with_session
 from wizard.engine.arm import AzureCallFailed
 from wizard.engine.contract import Check, CheckStatus
 from wizard.engine.events import (ActionProgress, CheckFinished, DeployProgress, Event, Notice, PreviewReady,
@@ -36,12 +36,6 @@ def resume_command(session_id: str) -> str:
 
 def tui_command(session_id: str) -> str:
     return f"aks-wizard --resume {session_id}"
-
-
-def with_session(text: str, session_id: str | None) -> str:
-    """Remedy texts are written once for every session and say ``<session-id>``; headless knows
-    the id, so the operator gets a command to paste."""
-    return text.replace("<session-id>", session_id) if session_id and text else text
 
 
 class LinePrinter:

@@ -281,6 +281,8 @@ def test_firewall_premium_fails_with_azures_code(make_ctx: MakeCtx) -> None:
     assert finding.evidence["code"] == "SkuNotAvailable"
     assert "Premium" in finding.evidence["message"]
     assert "SkuNotAvailable" in finding.summary
+    # the remedy says it once (not also Azure's generic "choose another region or SKU")
+    assert finding.remedy == "Choose another firewall tier or region."
     # Standard is still offered there.
     assert firewall_tier.check_firewall_tier(ctx, "rg-hub-probe", "eastus2", "Standard").status is CheckStatus.PASS
 

@@ -32,3 +32,17 @@ def test_basic_tier_has_no_dns_proxy_decision(tmp_path: Path) -> None:
         policy = next(r for r in template["resources"] if r["type"] == "Microsoft.Network/firewallPolicies")
         assert "dnsSettings" not in policy["properties"]
         assert hub_template.parameters(runner.state.answers)["dnsProxy"] is False
+
+
+def test_a_hub_region_other_than_the_baselines_warns_and_names_the_stale_names(tmp_path: Path) -> None:
+    """Editing the region leaves the names filled in from step 1's region: say so."""
+    from tests.engine.flow import decide_and_check, finish_prerequisites, open_workspace
+
+    with open_workspace(tmp_path) as ws:
+        finish_prerequisites(ws)
+        same = decide_and_check(ws, "hub")
+        assert same.state.checks["hub.region"]["status"] == "pass"
+        moved = decide_and_check(ws, "hub", location="centralus")
+        check = moved.state.checks["hub.region"]
+        assert check["status"] == "warn" and "centralus" in check["summary"] and "eastus2" in check["summary"]
+        assert "Hub VNet" in check["summary"] and "Firewall" in check["summary"]

@@ -63,3 +63,9 @@ DEFAULT_REMEDY = "Read Azure's message above; fix the cause and retry the step. 
 
 def remedy_for(code: str) -> str:
     return REMEDIES.get(code, DEFAULT_REMEDY)
+
+
+def with_session(text: str, session_id: str | None) -> str:
+    """Remedy texts are written once for every session and say ``<session-id>``; the face that
+    shows one knows the id, so the operator gets a command to paste."""
+    return text.replace("<session-id>", session_id) if session_id and text else text

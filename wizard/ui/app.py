@@ -59,6 +59,7 @@ class WizardApp(App[int]):
         self._steps_first = self.start == "rehearsal" and not resume and not self._offered
         super().__init__(css_path=stylesheets.MAIN if self._steps_first else stylesheets.WELCOME)
         self.workspace: Any = None
+        self.session_seen: tuple[str, str] | None = None  # (id, status) of the session last open, for the exit line
         self.gate = EngineGate()
         self._device_dialog: DeviceCodeDialog | None = None
 
@@ -233,6 +234,7 @@ class WizardApp(App[int]):
     async def _close_workspace(self) -> None:
         workspace, self.workspace = self.workspace, None
         if workspace is not None:
+            self.session_seen = (workspace.session.id, workspace.session.state.status)
             await asyncio.to_thread(workspace.close)
 
     async def on_unmount(self) -> None:
@@ -245,6 +247,11 @@ def run_tui(store: SessionStore, mode: str = "rehearsal", scenario: str = "defau
             resume: str | None = None, start: str | None = None) -> int:
     """Entry point for ``wizard.cli``: run the TUI and return its exit code. ``start`` is
     the mode flag given ("rehearsal", "live"), or None for the welcome menu."""
-    result = WizardApp(store, mode=mode, scenario=scenario, pace=pace, resume=resume, start=start).run()
+    app = WizardApp(store, mode=mode, scenario=scenario, pace=pace, resume=resume, start=start)
+    result = app.run()
+    if app.session_seen and app.session_seen[1] != "completed":
+        # the terminal is back: say where the work is, so nobody hunts for a session id
+        print(f"aks-wizard: session {app.session_seen[0]} is saved; continue with: "
+              f"aks-wizard --resume {app.session_seen[0]}")
     return int(result or 0)
 

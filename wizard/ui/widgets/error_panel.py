@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import Button, Static
 
 from wizard.azure.errors import AzureFailure
+from wizard.azure.remedies import with_session
 from wizard.ui.widgets.plain import Plain
 
 
@@ -30,7 +31,7 @@ class ErrorPanel(Vertical):
         yield Plain("", id="error-text")
         yield Button("Retry  (r)", id="retry", variant="warning")
 
-    def show(self, failure: AzureFailure) -> None:
+    def show(self, failure: AzureFailure, session_id: str | None = None) -> None:
         lines = []
         if failure.resource:
             lines.append(f"Resource: {failure.resource}")
@@ -41,7 +42,7 @@ class ErrorPanel(Vertical):
             lines.append(f"Correlation id: {failure.correlation_id}")
         remedy = failure.remedy or failure.innermost().remedy
         if remedy:
-            lines.append(f"What to do: {remedy}")
+            lines.append(f"What to do: {with_session(remedy, session_id)}")
         lines.append("Your decisions are kept. Retry previews again so you approve what will run.")
         self.query_one("#error-text", Static).update("\n".join(lines))
         self.border_title = "Step failed"

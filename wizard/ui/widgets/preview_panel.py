@@ -121,6 +121,11 @@ class PreviewPanel(Vertical):
         self.expanded ^= {option_id}
         event.option_list.replace_option_prompt(option_id, change_prompt(change, option_id in self.expanded))
 
+    def show_waiting(self, why: str) -> None:
+        """Before any preview: say what the preview waits for (p does nothing until then)."""
+        if not self.changes:
+            self.query_one("#preview-summary", Static).update(why)
+
     def show_stale(self, counts: Mapping[str, int]) -> None:
         """After a resume the full preview is gone; say so and offer to ask again."""
         self.query_one("#preview-summary", Static).update(

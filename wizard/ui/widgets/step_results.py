@@ -157,7 +157,7 @@ class StepResults:
         if isinstance(error, AzureCallFailed):
             failure: AzureFailure = error.failure
             if name in ("deploy", "complete"):
-                self.query_one(ErrorPanel).show(failure)
+                self.query_one(ErrorPanel).show(failure, self.workspace.session.id)
                 self.show_tab("run")
             self.say(f"Azure said {failure.code}: {failure.message}")
             self.app.notify(f"{failure.code}: {failure.message}\n{failure.remedy}", title="Azure call failed",

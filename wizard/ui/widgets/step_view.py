@@ -178,13 +178,18 @@ class StepView(StepWorkers, StepResults, Vertical):
             checks.summary_line(step_hints.checks_line(self.check_counts()))
             if state.preview and not self.preview_ready:
                 self.query_one(PreviewPanel).show_stale(state.preview.get("counts", {}))
+            elif not state.preview:
+                self.query_one(PreviewPanel).show_waiting(
+                    "Press p to ask what this step would change (nothing is changed yet)." if self.can("preview") else
+                    "The preview comes after the checks: save your decisions (ctrl+s), then resolve every failed "
+                    "check (or override a warning) - p works from then on.")
         if self.form is not None:
             self.form.disabled = status in (StepStatus.DONE, StepStatus.RUNNING)  # decisions are final then
         run = self.query_one(RunPanel)
         if status == StepStatus.DONE:
             run.show_outputs(state.outputs)
         if status == StepStatus.FAILED and state.error and not self.busy:
-            self.query_one(ErrorPanel).show(failure_from_record(state.error))
+            self.query_one(ErrorPanel).show(failure_from_record(state.error), self.workspace.session.id)
         self.screen.refresh_bindings()
 
     def check_counts(self) -> step_hints.CheckCounts:
@@ -370,7 +375,7 @@ class StepView(StepWorkers, StepResults, Vertical):
 
     def on_step_ended(self, message: StepEnded) -> None:
         if message.failure is not None:
-            self.query_one(ErrorPanel).show(message.failure)
+            self.query_one(ErrorPanel).show(message.failure, self.workspace.session.id)
 
     # -- form ----------------------------------------------------------------------------
     @on(DecisionsForm.Edited)
