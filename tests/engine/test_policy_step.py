@@ -183,3 +183,19 @@ def test_a_management_group_deny_is_named_and_blocks_the_hub(tmp_path: Path) -> 
 def test_the_policy_step_is_in_the_registry_before_the_hub() -> None:
     ids = [s.id for s in REGISTRY]
     assert ids.index("policy") < ids.index("hub") and next(s for s in REGISTRY if s.id == "policy").built
+
+
+def test_the_rehearsal_refuses_a_policy_assignment_to_a_contributor_as_arm_does(tmp_path: Path) -> None:
+    """Checked against ARM's preflight wording (permissions module docstring): Contributor's
+    notActions exclude Microsoft.Authorization/*/Write, so the assignment is refused, while a
+    storage account in the same template would be allowed."""
+    with open_workspace(tmp_path, "missing-role") as ws:
+        assignment = tpl.allowed_resource_types_assignment("rg-probe", ["Microsoft.Network/virtualNetworks"], "Default")
+        ws.azure.resources().resource_groups.create_or_update("rg-probe", {"location": "eastus2"})
+        runner = _run_probe(ws, _probe([assignment, STORAGE], "rg-probe"))
+        with pytest.raises(AzureCallFailed) as refused:
+            runner.preview()
+        details = [d for d in refused.value.failure.details if d.code == "AuthorizationFailed"]
+        assert len(details) == 1
+        assert "Microsoft.Authorization/policyAssignments/write" in details[0].message
+        assert "avery@contoso-rehearsal.onmicrosoft.com" in details[0].message

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wizard.rehearsal import policy_rules
+from wizard.rehearsal import permissions, policy_rules
 from wizard.rehearsal.api_versions import template_resource_problem
 from wizard.rehearsal.http_types import being_deleted
 from wizard.rehearsal.routes_capacity import public_ips_in_model
@@ -87,6 +87,9 @@ def validate_plan(plan: Plan, world: World, subscription_id: str, preflight: boo
         sink = result.deferred.setdefault(roots[res.id.lower()], []) if res.id.lower() in roots else result.details
         sink.extend(_api_version(res))
         sink.extend(_group_conflicts(res, world, subscription_id))
+        refused = permissions.write_refusal(world.scenario, res.type, res.name, res.id)
+        if refused:
+            sink.append(refused)
         if res.type.lower() in SKIP_TYPES:
             continue
         sink.extend(_provider_registered(res, world, subscription_id))
