@@ -1,5 +1,9 @@
 """Pilot tests of what the screens show: nothing cut off at 120x40 or 80x24, real file
-names and units, statuses that follow the stored state. Real engine, real rehearsal backend."""
+names and units, statuses that follow the stored state. Real engine, real rehearsal backend.
+
+Tests about the later steps resume a session the engine took through the prerequisites (and
+for the hub screens, through the hub's decisions and checks: the ``prepared`` fixture);
+tests/ui/test_flow.py drives those steps through the keys."""
 
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, ProgressBar, Static
 
-from tests.ui.drive import (assert_fits, cell_texts, complete_prerequisites, make_app, press, settle, squeeze,
-                            start_session, text_of, view)
+from tests.ui.drive import (assert_fits, cell_texts, press, preview_checked_hub, resume_app, settle, squeeze,
+                            start_session, view, wait_opened)
 from wizard.engine.events import DeploySnapshot, OperationState
 from wizard.ui.screens.audit_view import AuditScreen
 from wizard.ui.screens.journal_view import JournalScreen, short_path
@@ -30,19 +34,13 @@ def _title(pilot: Pilot) -> str:
     return str(view(pilot).query_one(".step-title", Static).render())
 
 
-async def _hub_done(pilot: Pilot) -> None:
-    await complete_prerequisites(pilot)
-    pilot.app.screen.show_step("hub", activate=True)  # type: ignore[attr-defined]
-    await settle(pilot)
-    await press(pilot, "ctrl+s", "p")
-
-
 @pytest.mark.parametrize("size", SIZES)
-async def test_field_errors_wrap_instead_of_being_cut(home: Path, size: tuple[int, int]) -> None:
-    app = make_app(home)
+async def test_field_errors_wrap_instead_of_being_cut(home: Path, prepared, size: tuple[int, int]) -> None:
+    app = resume_app(home, prepared("prerequisites"))
     async with app.run_test(size=size) as pilot:
-        await complete_prerequisites(pilot)
-        await press(pilot, "n", "2")
+        screen = await wait_opened(pilot)
+        assert screen.current == "tls-certificates"
+        await press(pilot, "2")
         row = view(pilot).query_one("#" + dom_id("field", "validity_days"), FieldRow)
         row.query_one(Input).value = "about one year, like the reference implementation suggests for learning"
         error = row.query_one(".field-error", Static)
@@ -58,30 +56,30 @@ async def test_field_errors_wrap_instead_of_being_cut(home: Path, size: tuple[in
 
 
 @pytest.mark.parametrize("size", SIZES)
-async def test_preview_names_are_read_in_full(home: Path, size: tuple[int, int]) -> None:
-    app = make_app(home)
+async def test_preview_and_deploy_table_show_every_name_and_type(home: Path, prepared, size: tuple[int, int]) -> None:
+    """One hub, read on both screens: the preview's names are read in full; once approved,
+    the deploy table shows every name and type, and the outputs the whole hub VNet id."""
+    app = resume_app(home, prepared("hub-checked"))
     async with app.run_test(size=size) as pilot:
-        await _hub_done(pilot)
+        await wait_opened(pilot)
+        await preview_checked_hub(pilot)
+
+        # the preview names are read in full
         listing = view(pilot).query_one("#preview-list", OptionList)
         assert_fits(listing)
         prompts = [squeeze(str(listing.get_option_at_index(i).prompt)) for i in range(listing.option_count)]
         assert any(p.startswith("Create(") for p in prompts), prompts
         rule_group = next(p for p in prompts if "DefaultApplicationRuleCollectionGroup" in p)
-        assert "Microsoft.Network/firewallPolicies/ruleCollectionGroups" in rule_group
+        assert "Microsoft.Network/firewallPolicies/ruleCollectionGroups" in rule_group, f"preview: {rule_group}"
 
-
-@pytest.mark.parametrize("size", SIZES)
-async def test_deploy_table_shows_every_name_and_type(home: Path, size: tuple[int, int]) -> None:
-    app = make_app(home)
-    async with app.run_test(size=size) as pilot:
-        await _hub_done(pilot)
+        # the deploy table shows every name and type
         await press(pilot, "a")
         assert app.workspace.status_of("hub") == "done"
         table = view(pilot).query_one("#run-resources", DataTable)
         assert_fits(table)
         cells = " ".join(cell_texts(table))
         for op_name in ("fw-policies-eastus2/DefaultApplicationRuleCollectionGroup", "vnet-eastus2-hub"):
-            assert op_name in cells
+            assert op_name in cells, f"deploy table: {op_name}"
         assert "Network/firewallPolicies/ruleCollectionGroups" in cells  # the type is shown, not pushed off screen
         outputs = view(pilot).query_one("#run-outputs", DataTable)
         assert_fits(outputs)
@@ -90,11 +88,12 @@ async def test_deploy_table_shows_every_name_and_type(home: Path, size: tuple[in
 
 
 @pytest.mark.parametrize("size", SIZES)
-async def test_certificate_outputs_show_paths_file_names_and_units(home: Path, size: tuple[int, int]) -> None:
-    app = make_app(home)
+async def test_certificate_outputs_show_paths_file_names_and_units(home: Path, prepared, size: tuple[int, int]) -> None:
+    app = resume_app(home, prepared("prerequisites"))
     async with app.run_test(size=size) as pilot:
-        await complete_prerequisites(pilot)
-        await press(pilot, "n", "ctrl+s", "p", "a")
+        screen = await wait_opened(pilot)
+        assert screen.current == "tls-certificates"
+        await press(pilot, "ctrl+s", "p", "a")
         assert app.workspace.status_of("tls-certificates") == "done"
         outputs = view(pilot).query_one("#run-outputs", DataTable)
         assert_fits(outputs)
@@ -109,10 +108,10 @@ async def test_certificate_outputs_show_paths_file_names_and_units(home: Path, s
 
 
 @pytest.mark.parametrize("size", SIZES)
-async def test_audit_detail_scrolls_and_shows_characters(home: Path, size: tuple[int, int]) -> None:
-    app = make_app(home)
+async def test_audit_detail_scrolls_and_shows_characters(home: Path, prepared, size: tuple[int, int]) -> None:
+    app = resume_app(home, prepared("prerequisites"))
     async with app.run_test(size=size) as pilot:
-        await complete_prerequisites(pilot)
+        await wait_opened(pilot)
         # what an operator types is theirs, in any script: a justification as a reviewer reads it
         app.workspace.session.record("check.overridden", "prerequisites", {
             "check": "prereq.quota", "justification": "≥ 40 vCPUs free is enough for this rehearsal — “fine”"})
@@ -136,10 +135,10 @@ async def test_audit_detail_scrolls_and_shows_characters(home: Path, size: tuple
 
 
 @pytest.mark.parametrize("size", SIZES)
-async def test_journal_paths_are_readable(home: Path, size: tuple[int, int]) -> None:
-    app = make_app(home)
+async def test_journal_paths_are_readable(home: Path, prepared, size: tuple[int, int]) -> None:
+    app = resume_app(home, prepared("prerequisites"))
     async with app.run_test(size=size) as pilot:
-        await complete_prerequisites(pilot)
+        await wait_opened(pilot)
         await press(pilot, "j")
         screen = app.screen
         assert isinstance(screen, JournalScreen)
@@ -150,11 +149,12 @@ async def test_journal_paths_are_readable(home: Path, size: tuple[int, int]) -> 
         assert squeeze(longest) in cell_texts(table)
 
 
-async def test_navigator_and_footer_keep_state_and_keys_at_80_columns(home: Path) -> None:
-    app = make_app(home)
+async def test_navigator_and_footer_keep_state_and_keys_at_80_columns(home: Path, prepared) -> None:
+    app = resume_app(home, prepared("prerequisites"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await complete_prerequisites(pilot)
-        await press(pilot, "n", "ctrl+s", "p")
+        screen = await wait_opened(pilot)
+        assert screen.current == "tls-certificates"
+        await press(pilot, "ctrl+s", "p")
         screen = app.screen
         assert isinstance(screen, MainScreen)
         for item in screen.query(StepItem):
@@ -193,10 +193,10 @@ async def test_header_stops_saying_failed_once_a_fix_leaves_a_warning(home: Path
         assert "with o" in str(view(pilot).query_one(".step-status", Static).render())
 
 
-async def test_new_decisions_clear_old_check_results_from_the_screen(home: Path) -> None:
-    app = make_app(home)
+async def test_new_decisions_clear_old_check_results_from_the_screen(home: Path, prepared) -> None:
+    app = resume_app(home, prepared("prerequisites"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await complete_prerequisites(pilot)
+        await wait_opened(pilot)
         screen = app.screen
         screen.show_step("hub", activate=True)  # type: ignore[attr-defined]
         await settle(pilot)
@@ -210,10 +210,11 @@ async def test_new_decisions_clear_old_check_results_from_the_screen(home: Path)
         assert str(view(pilot).query_one("#checks-hint", Static).render()).startswith("Press c")
 
 
-async def test_progress_shows_a_real_percentage_and_time_since_the_start(home: Path) -> None:
-    app = make_app(home)
+async def test_progress_shows_a_real_percentage_and_time_since_the_start(home: Path, prepared) -> None:
+    app = resume_app(home, prepared("hub-checked"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await _hub_done(pilot)
+        await wait_opened(pilot)
+        await preview_checked_hub(pilot)
         run = view(pilot).query_one(RunPanel)
         run.show_action("Validating…", None)
         await settle(pilot)

@@ -1,4 +1,8 @@
-"""Pilot tests: the real engine against the real rehearsal backend, driven by keys."""
+"""Pilot tests: the real engine against the real rehearsal backend, driven by keys.
+
+The first two tests walk the prerequisites and the TLS step through the keys from a new
+session; tests about a later step resume a session whose prerequisites the engine
+completed (the ``prepared`` fixture), which leaves the same stored state."""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList
 
-from tests.ui.drive import complete_prerequisites, make_app, press, settle, start_session, text_of, view
+from tests.ui.drive import (complete_prerequisites, make_app, press, resume_app, settle, start_session, text_of,
+                            type_text, view, wait_opened)
 from wizard.ui.screens.justification import JustificationDialog
 from wizard.ui.widgets.checks_panel import ChecksPanel
 from wizard.ui.widgets.decisions import DecisionsForm
@@ -48,10 +53,10 @@ async def test_tls_certificates_preview_approve_done(home: Path) -> None:
         assert view(pilot).query_one("#run-outputs").row_count > 0
 
 
-async def test_hub_preview_shows_creates_then_deploys(home: Path) -> None:
-    app = make_app(home)
+async def test_hub_preview_shows_creates_then_deploys(home: Path, prepared) -> None:
+    app = resume_app(home, prepared("prerequisites"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await complete_prerequisites(pilot)
+        await wait_opened(pilot)
         pilot.app.screen.navigator.select_step("hub")  # type: ignore[attr-defined]
         await settle(pilot)
         pilot.app.screen.show_step("hub", activate=True)  # type: ignore[attr-defined]
@@ -83,10 +88,10 @@ async def test_failing_check_shows_remedy(home: Path) -> None:
         assert not view(pilot).can("complete")
 
 
-async def test_warning_override_lands_in_audit_log(home: Path) -> None:
-    app = make_app(home)
+async def test_warning_override_lands_in_audit_log(home: Path, prepared) -> None:
+    app = resume_app(home, prepared("prerequisites"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await complete_prerequisites(pilot)
+        await wait_opened(pilot)
         pilot.app.screen.show_step("hub", activate=True)  # type: ignore[attr-defined]
         await settle(pilot)
         form = view(pilot).query_one(DecisionsForm)
@@ -99,22 +104,22 @@ async def test_warning_override_lands_in_audit_log(home: Path) -> None:
         warned[0].focus()
         await press(pilot, "o")
         assert isinstance(app.screen, JustificationDialog)
-        await pilot.press(*"too short")
-        await pilot.press("enter")
+        await type_text(pilot, "too short")
+        await press(pilot, "enter")
         assert isinstance(app.screen, JustificationDialog), "under 10 characters must be refused"
         reason = " because this rehearsal cluster has little egress"
-        await pilot.press(*reason)
+        await type_text(pilot, reason)
         await press(pilot, "enter")
         records = [r for r in app.workspace.session.audit.records() if r.kind == "check.overridden"]
         assert records and "little egress" in records[-1].data["justification"]
         assert app.workspace.status_of("hub") == "checked"
 
 
-async def test_bad_input_shows_field_error_and_records_nothing(home: Path) -> None:
-    app = make_app(home)
+async def test_bad_input_shows_field_error_and_records_nothing(home: Path, prepared) -> None:
+    app = resume_app(home, prepared("prerequisites"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await complete_prerequisites(pilot)
-        await press(pilot, "n")
+        screen = await wait_opened(pilot)
+        assert screen.current == "tls-certificates"
         before = len(app.workspace.session.audit.records())
         row = view(pilot).query_one("#" + dom_id("field", "validity_days"), FieldRow)
         row.query_one(Input).value = "a year"

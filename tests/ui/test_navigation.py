@@ -1,15 +1,20 @@
 """Pilot tests of moving around: tab keys, the step list, the palette's "go to step", where
-Tab stops and that the focus can be seen. Real engine, real rehearsal backend."""
+Tab stops and that the focus can be seen. Real engine, real rehearsal backend.
+
+Tests of the step list right after step 1 completes walk it through the keys; tests of a
+later step's screen resume a session the engine took through step 1 (``prepared``)."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TabbedContent
 
-from tests.ui.drive import complete_prerequisites, make_app, press, settle, start_session, view
+from tests.ui.drive import (complete_prerequisites, make_app, press, resume_app, settle, start_session, type_text,
+                            view, wait_opened)
 from wizard.engine.fields import visible
 from wizard.ui.commands import WizardCommands
 from wizard.ui.screens.main import MainScreen
@@ -69,10 +74,9 @@ async def test_palette_goes_to_any_step_by_title(home: Path) -> None:
         go_to = [title for title in offered if title.startswith("Go to step")]
         assert len(go_to) == len(app.workspace.registry)
         assert "Go to step 5: Hub network" in go_to and "Step list" in offered
-        await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
-        await pilot.press(*"hub network")
-        await pilot.pause(0.4)
+        await press(pilot, "ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await type_text(pilot, "hub network")  # settles: the palette's search runs in a worker
         await press(pilot, "enter")
         screen = app.screen
         assert isinstance(screen, MainScreen) and screen.current == "hub"
@@ -80,11 +84,16 @@ async def test_palette_goes_to_any_step_by_title(home: Path) -> None:
         assert screen.navigator.highlighted_child.id == "nav-hub"
 
 
-async def test_tab_never_stops_on_hidden_or_empty_widgets(home: Path) -> None:
-    app = make_app(home)
+async def test_tab_stops_only_on_shown_controls_and_the_focused_input_stands_out(home: Path, prepared) -> None:
+    """The TLS form: Tab never stops on hidden or empty widgets, and the focused input can be
+    told from the others."""
+    app = resume_app(home, prepared("prerequisites"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await complete_prerequisites(pilot)
-        await press(pilot, "down", "enter", "2")
+        screen = await wait_opened(pilot)
+        assert screen.current == "tls-certificates"
+        await press(pilot, "2")
+
+        # Tab never stops on hidden or empty widgets
         form = view(pilot).query_one(DecisionsForm)
         values = {row.field.id: row.initial for row in form.query(FieldRow)}
         relevant = {f.id for f in view(pilot).step.fields if visible(f, values)}
@@ -95,6 +104,15 @@ async def test_tab_never_stops_on_hidden_or_empty_widgets(home: Path) -> None:
         assert not any(isinstance(w, (DecisionsForm, ChecksPanel)) for w in chain)  # containers are no stops
         for widget in chain:
             assert widget.display and all(a.display for a in widget.ancestors if hasattr(a, "display")), widget
+
+        # the focused input stands out
+        inputs = [w for w in app.screen.focus_chain if isinstance(w, Input)]
+        assert len(inputs) >= 2
+        inputs[0].focus()
+        await settle(pilot)
+        focused, other = inputs[0].styles, inputs[1].styles
+        assert focused.border_top[1] != other.border_top[1], "the focused box has its own border colour"
+        assert focused.background != other.background, "the focused box has its own background"
 
 
 async def test_hidden_fields_are_hidden_before_the_first_validation(home: Path) -> None:
@@ -123,25 +141,10 @@ async def test_a_done_steps_decisions_cannot_be_edited(home: Path) -> None:
         assert not any(isinstance(w, Input) for w in app.screen.focus_chain)
 
 
-async def test_the_focused_input_stands_out(home: Path) -> None:
-    app = make_app(home)
+async def test_switching_steps_shows_the_header_at_once(home: Path, prepared) -> None:
+    app = resume_app(home, prepared("prerequisites"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await complete_prerequisites(pilot)
-        await press(pilot, "down", "enter", "2")
-        inputs = [w for w in app.screen.focus_chain if isinstance(w, Input)]
-        assert len(inputs) >= 2
-        inputs[0].focus()
-        await settle(pilot)
-        focused, other = inputs[0].styles, inputs[1].styles
-        assert focused.border_top[1] != other.border_top[1], "the focused box has its own border colour"
-        assert focused.background != other.background
-
-
-async def test_switching_steps_shows_the_header_at_once(home: Path) -> None:
-    app = make_app(home)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await complete_prerequisites(pilot)
-        screen = app.screen
+        screen = await wait_opened(pilot)
         assert isinstance(screen, MainScreen)
         screen.show_step("hub")
         await pilot.pause()

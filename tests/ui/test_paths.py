@@ -1,6 +1,10 @@
 """Pilot tests of the paths around the main flow: resuming, re-attaching after quitting
 mid-deployment, retrying a failed deployment, the command palette, the audit and journal
-viewers, and the device-code sign-in dialog. Real engine, real rehearsal backend."""
+viewers, and the device-code sign-in dialog. Real engine, real rehearsal backend.
+
+Tests about the hub or the viewers resume a session the engine took through the
+prerequisites (and the hub's decisions and checks: the ``prepared`` fixture); the keys that
+get there are driven in tests/ui/test_flow.py."""
 
 from __future__ import annotations
 
@@ -9,10 +13,12 @@ import json
 import time
 from pathlib import Path
 
+from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
-from tests.ui.drive import (PACE, complete_prerequisites, make_app, press, settle, start_session, text_of, view)
+from tests.ui.drive import (PACE, make_app, press, preview_checked_hub, resume_app, settle, start_session, text_of,
+                            type_text, view, wait_opened)
 from wizard.rehearsal.faults import Fault
 from wizard.session.store import SessionStore
 from wizard.ui.app import WizardApp
@@ -32,14 +38,6 @@ def _journal_hits(session_dir: Path, method: str, name: str) -> list[dict]:
     lines = (session_dir / "rehearsal-journal.jsonl").read_text().splitlines()
     entries = [json.loads(line) for line in lines if line.strip()]
     return [e for e in entries if e["method"] == method and e["path"].endswith(f"/deployments/{name}")]
-
-
-async def _open_hub(pilot: Pilot) -> None:
-    """From a session whose prerequisites are done: hub decisions saved, checked, previewed."""
-    pilot.app.screen.show_step("hub", activate=True)  # type: ignore[attr-defined]
-    await settle(pilot)
-    await press(pilot, "ctrl+s", "p")
-    assert view(pilot).preview_ready
 
 
 async def _wait_for(pilot: Pilot, condition, what: str, timeout: float = 30.0) -> None:  # noqa: ANN001
@@ -89,11 +87,11 @@ async def test_resume_picker_with_no_sessions_says_so(home: Path) -> None:
         assert isinstance(app.screen, WelcomeScreen)
 
 
-async def test_quit_while_deploying_asks_then_resume_reattaches_without_resubmitting(home: Path) -> None:
-    slow = WizardApp(SessionStore(home), mode="rehearsal", pace=60.0)  # the hub takes ~10 s
+async def test_quit_while_deploying_asks_then_resume_reattaches_without_resubmitting(home: Path, prepared) -> None:
+    slow = resume_app(home, prepared("hub-checked"), pace=60.0)  # the hub takes ~10 s
     async with slow.run_test(size=(120, 40)) as pilot:
-        await complete_prerequisites(pilot)
-        await _open_hub(pilot)
+        await wait_opened(pilot)
+        await preview_checked_hub(pilot)
         session_id, session_dir = slow.workspace.session.id, slow.workspace.session.dir
         deployment = f"hub-default-{slow.workspace.session.short_id}"
         await pilot.press("a")
@@ -130,11 +128,11 @@ async def test_quit_while_deploying_asks_then_resume_reattaches_without_resubmit
     assert len(_journal_hits(session_dir, "PUT", deployment)) == 1
 
 
-async def test_later_on_the_re_attach_question_leaves_a_key_to_follow_it(home: Path) -> None:
-    slow = WizardApp(SessionStore(home), mode="rehearsal", pace=60.0)  # the hub takes ~10 s
+async def test_later_on_the_re_attach_question_leaves_a_key_to_follow_it(home: Path, prepared) -> None:
+    slow = resume_app(home, prepared("hub-checked"), pace=60.0)  # the hub takes ~10 s
     async with slow.run_test(size=(80, 24)) as pilot:
-        await complete_prerequisites(pilot)
-        await _open_hub(pilot)
+        await wait_opened(pilot)
+        await preview_checked_hub(pilot)
         session_id = slow.workspace.session.id
         await pilot.press("a")
         await _wait_for(pilot, lambda: slow.workspace.session.step("hub").deployment is not None
@@ -158,16 +156,16 @@ async def test_later_on_the_re_attach_question_leaves_a_key_to_follow_it(home: P
         assert kinds.count("deployment.started") == 1 and "deployment.reattached" in kinds
 
 
-async def test_failed_deployment_shows_azure_error_and_retry_keeps_decisions(home: Path) -> None:
-    app = make_app(home)
+async def test_failed_deployment_shows_azure_error_and_retry_keeps_decisions(home: Path, prepared) -> None:
+    app = resume_app(home, prepared("hub-checked"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await complete_prerequisites(pilot)
+        await wait_opened(pilot)
         short_id = app.workspace.session.short_id
         app.workspace.backend.faults.add(Fault(
             method="PUT", path_regex=rf"/deployments/hub-default-{short_id}$", kind="lro_failed",
             resource_type="Microsoft.Network/azureFirewalls", code="AzureFirewallPublicIpExhausted",
             message="Public IP pip-fw-01 is already in use elsewhere."))
-        await _open_hub(pilot)
+        await preview_checked_hub(pilot)
         answers = dict(app.workspace.session.step("hub").answers)
         await press(pilot, "a")
         assert app.workspace.status_of("hub") == "failed"
@@ -189,10 +187,9 @@ async def test_failed_deployment_shows_azure_error_and_retry_keeps_decisions(hom
 
 
 async def _palette(pilot: Pilot, query: str) -> None:
-    await pilot.press("ctrl+p")
-    await pilot.pause(0.2)
-    await pilot.press(*query)
-    await pilot.pause(0.4)
+    await press(pilot, "ctrl+p")
+    assert isinstance(pilot.app.screen, CommandPalette)
+    await type_text(pilot, query)  # settles: the palette's search runs in a worker
     await press(pilot, "enter")
 
 
@@ -218,10 +215,10 @@ async def test_palette_offers_only_what_applies_and_opens_the_viewers(home: Path
         assert isinstance(app.screen, JournalScreen)
 
 
-async def test_audit_viewer_verifies_the_chain_and_flags_a_tampered_log(home: Path) -> None:
-    app = make_app(home)
+async def test_audit_viewer_verifies_the_chain_and_flags_a_tampered_log(home: Path, prepared) -> None:
+    app = resume_app(home, prepared("prerequisites"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await complete_prerequisites(pilot)
+        await wait_opened(pilot)
         await press(pilot, "u")
         screen = app.screen
         assert isinstance(screen, AuditScreen)
@@ -245,10 +242,10 @@ async def test_audit_viewer_verifies_the_chain_and_flags_a_tampered_log(home: Pa
         assert str(first["seq"]) in shown
 
 
-async def test_journal_viewer_shows_each_call_with_its_bodies(home: Path) -> None:
-    app = make_app(home)
+async def test_journal_viewer_shows_each_call_with_its_bodies(home: Path, prepared) -> None:
+    app = resume_app(home, prepared("prerequisites"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await complete_prerequisites(pilot)
+        await wait_opened(pilot)
         await press(pilot, "j")
         screen = app.screen
         assert isinstance(screen, JournalScreen)

@@ -1,7 +1,10 @@
 """SVG snapshots of the key screens at 80x24 (the minimum we support) and 120x40.
 
 The ``frozen`` fixture pins the session id, creation time and elapsed-time display; every
-``run_before`` waits for workers to settle, so no spinner is caught mid-frame."""
+``run_before`` waits for workers to settle, so no spinner is caught mid-frame. The TLS
+screens start from a session whose prerequisites were completed through the engine
+(``prepared``) and resumed, the next step it opens on; the hub screens walk step 1 through
+the keys, since the step list there still highlights step 1, as that walk leaves it."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from tests.ui.drive import complete_prerequisites, make_app, press, settle, start_session
+from tests.ui.drive import complete_prerequisites, make_app, press, resume_app, settle, start_session, wait_opened
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -21,12 +24,15 @@ def test_welcome(snap_compare, frozen: Path, size: tuple[int, int]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_decisions(snap_compare, frozen: Path, size: tuple[int, int]) -> None:
-    async def run_before(pilot: Pilot) -> None:
-        await complete_prerequisites(pilot)
-        await press(pilot, "n", "2")  # TLS certificates, Decisions tab
+def test_decisions(snap_compare, frozen: Path, prepared, size: tuple[int, int]) -> None:
+    session_id = prepared("prerequisites")
 
-    assert snap_compare(make_app(frozen), terminal_size=size, run_before=run_before)
+    async def run_before(pilot: Pilot) -> None:
+        screen = await wait_opened(pilot)
+        assert screen.current == "tls-certificates"  # the next step once the prerequisites are done
+        await press(pilot, "2")  # TLS certificates, Decisions tab
+
+    assert snap_compare(resume_app(frozen, session_id), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -63,12 +69,15 @@ def test_rehearsal_flag_choice(snap_compare, frozen: Path, size: tuple[int, int]
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_field_error(snap_compare, frozen: Path, size: tuple[int, int]) -> None:
+def test_field_error(snap_compare, frozen: Path, prepared, size: tuple[int, int]) -> None:
+    session_id = prepared("prerequisites")
+
     async def run_before(pilot: Pilot) -> None:
         from textual.widgets import Input
 
-        await complete_prerequisites(pilot)
-        await press(pilot, "n", "2")
+        screen = await wait_opened(pilot)
+        assert screen.current == "tls-certificates"
+        await press(pilot, "2")
         field = pilot.app.screen.query_one("#field-validity_days Input", Input)
         field.focus()
         field.value = "about a year, as the reference implementation suggests for learning"
@@ -84,7 +93,7 @@ def test_field_error(snap_compare, frozen: Path, size: tuple[int, int]) -> None:
         field.cursor_position = len(field.value)
         await settle(pilot)
 
-    assert snap_compare(make_app(frozen), terminal_size=size, run_before=run_before)
+    assert snap_compare(resume_app(frozen, session_id), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
