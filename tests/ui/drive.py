@@ -64,13 +64,19 @@ def prepare_session(home: Path, stage: str = "prerequisites", scenario: str = "d
         runner.complete_without_action()
         assert workspace.status_of("prerequisites") == "done"
         if stage == "hub-checked":
-            runner = workspace.runner("hub")
-            assert not runner.submit_decisions(runner.defaults())
-            runner.run_checks()
-            assert workspace.status_of("hub") == "checked", workspace.status_of("hub")
+            check_hub(workspace)
         return workspace.session.id
     finally:
         workspace.close()
+
+
+def check_hub(workspace: object) -> None:
+    """Save the hub's default decisions and run its checks through the engine (what ctrl+s
+    does on the hub); blocks, so call it off the UI thread in a running app."""
+    runner = workspace.runner("hub")  # type: ignore[attr-defined]
+    assert not runner.submit_decisions(runner.defaults())
+    runner.run_checks()
+    assert workspace.status_of("hub") == "checked", workspace.status_of("hub")  # type: ignore[attr-defined]
 
 
 def _waiting_on(app: App) -> str | None:

@@ -70,6 +70,8 @@ async def test_palette_goes_to_any_step_by_title(home: Path) -> None:
     app = make_app(home)
     async with app.run_test(size=(120, 40)) as pilot:
         await start_session(pilot)
+        assert isinstance(app.focused, Navigator)  # a new session opens with the step list holding the keys
+        await press(pilot, "enter")  # into step 1: from there the palette offers the way back to the list
         offered = [title for title, _, _ in WizardCommands(app.screen)._available()]
         go_to = [title for title in offered if title.startswith("Go to step")]
         assert len(go_to) == len(app.workspace.registry)

@@ -1,19 +1,25 @@
 """SVG snapshots of the key screens at 80x24 (the minimum we support) and 120x40.
 
 The ``frozen`` fixture pins the session id, creation time and elapsed-time display; every
-``run_before`` waits for workers to settle, so no spinner is caught mid-frame. The TLS
-screens start from a session whose prerequisites were completed through the engine
-(``prepared``) and resumed, the next step it opens on; the hub screens walk step 1 through
-the keys, since the step list there still highlights step 1, as that walk leaves it."""
+``run_before`` waits for workers to settle, so no spinner is caught mid-frame.
+
+Steps the screens are not about are taken through the engine, as tests/ui/test_flow.py drives
+them through the keys: the TLS screens start from a session whose prerequisites the engine
+completed (``prepared``), resumed on the TLS step it opens on. The hub screens walk step 1
+through the keys - the step list of a new session is drawn as that walk leaves it, which a
+resumed session does not reproduce - and save and check the hub's decisions through the
+engine before the hub is opened."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
-from tests.ui.drive import complete_prerequisites, make_app, press, resume_app, settle, start_session, wait_opened
+from tests.ui.drive import (check_hub, complete_prerequisites, make_app, press, resume_app, settle, start_session,
+                            wait_opened)
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -49,9 +55,10 @@ def test_checks_failed(snap_compare, frozen: Path, size: tuple[int, int]) -> Non
 def test_deploy_finished(snap_compare, frozen: Path, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot) -> None:
         await complete_prerequisites(pilot)
+        await asyncio.to_thread(check_hub, pilot.app.workspace)
         pilot.app.screen.show_step("hub", activate=True)  # type: ignore[attr-defined]
         await settle(pilot)
-        await press(pilot, "ctrl+s", "p", "a")
+        await press(pilot, "p", "a")
         assert pilot.app.workspace.status_of("hub") == "done"
 
     assert snap_compare(make_app(frozen), terminal_size=size, run_before=run_before)
@@ -100,8 +107,9 @@ def test_field_error(snap_compare, frozen: Path, prepared, size: tuple[int, int]
 def test_hub_preview(snap_compare, frozen: Path, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot) -> None:
         await complete_prerequisites(pilot)
+        await asyncio.to_thread(check_hub, pilot.app.workspace)
         pilot.app.screen.show_step("hub", activate=True)  # type: ignore[attr-defined]
         await settle(pilot)
-        await press(pilot, "ctrl+s", "p")
+        await press(pilot, "p")
 
     assert snap_compare(make_app(frozen), terminal_size=size, run_before=run_before)

@@ -84,7 +84,10 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         first = self.opening_step()
         self.navigator.select_step(first)
-        self.show_step(first, activate=True)
+        self.show_step(first)
+        # The step list takes the keys first: ↑/↓ and Enter work at once, as the status line
+        # says; the step's own keys (1-5, ctrl+s, ...) are the screen's and work from anywhere.
+        self.call_after_refresh(self.navigator.focus)
         self.call_after_refresh(self._offer_reattach)
 
     def opening_step(self) -> str:
@@ -234,9 +237,12 @@ class MainScreen(Screen[None]):
         self.app.push_screen(JustificationDialog(row.check.title, row.summary), done)
 
     def action_tab(self, tab: str) -> None:
+        """Show a tab of the current step; from the step list, the step takes the keys too."""
         view = self.view
         if isinstance(view, StepView):
             view.show_tab(tab)
+            if isinstance(self.focused, Navigator):
+                view.focus_default()
 
     def action_next_step(self) -> None:
         """Jump to the first built step that is not done yet."""
