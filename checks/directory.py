@@ -104,7 +104,10 @@ def check_rights(ctx: StepContext, creates_groups: bool, creates_user: bool, ids
     if not problems:
         return Finding.ok("You may create the groups and the user the decisions ask for.", **evidence)
     status = CheckStatus.FAIL if any(p[0] is CheckStatus.FAIL for p in problems) else CheckStatus.WARN
-    return Finding(status, " ".join(p[1] for p in problems), evidence, " ".join(p[2] for p in problems) + " " + _PIM)
+    remedy = " ".join(p[2] for p in problems)
+    if status is CheckStatus.WARN:  # only a warning can be overridden: say so only then
+        remedy += " If you know you may, override this warning (o) with how you know."
+    return Finding(status, " ".join(p[1] for p in problems), evidence, remedy + " " + _PIM)
 
 
 def _group_problems(ctx: StepContext, roles: dict[str, str] | None, ids: list[str],
@@ -122,16 +125,15 @@ def _group_problems(ctx: StepContext, roles: dict[str, str] | None, ids: list[st
     if groups.evidence.get("members_can_create_security_groups") is False:
         return [(CheckStatus.FAIL, "You may not create security groups in this tenant: members may not, and you "
                  "hold no role that may.", adopt)]
-    return [(CheckStatus.WARN, groups.summary, adopt + " If members may create security groups in this tenant, "
-             "override this warning.")]
+    return [(CheckStatus.WARN, groups.summary, adopt)]
 
 
 def _user_problems(roles: dict[str, str] | None, evidence: dict[str, Any]) -> list[tuple[CheckStatus, str, str]]:
     skip = "Skip the break-glass user in the decisions (press 2) and ask an administrator to create one."
     if roles is None:
         return [(CheckStatus.WARN, "Your directory roles could not be read, so whether you may create the "
-                 "break-glass user is unknown.", "Creating users needs User Administrator: if you hold it, override "
-                 "this warning; else " + skip[0].lower() + skip[1:])]
+                 "break-glass user is unknown.", "Creating users needs User Administrator; without it, "
+                 + skip[0].lower() + skip[1:])]
     held = sorted(name for rid, name in USER_CREATOR_DIRECTORY_ROLES.items() if rid in roles)
     evidence["user_creator_roles"] = held
     if held:

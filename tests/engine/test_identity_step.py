@@ -188,6 +188,7 @@ def test_without_directory_rights_the_step_says_which_ids_to_get_and_adopting_th
         assert checks["identity.rights"]["status"] == "fail"
         assert "cluster-admin security group" in checks["identity.rights"]["remedy"]
         assert "Adopt" in checks["identity.rights"]["remedy"]
+        assert "override" not in checks["identity.rights"]["remedy"]  # a failure cannot be overridden: never offered
         runner = decide_and_check(ws, "identity", admin_group_mode="adopt", admin_group_id=ADOPTED_ADMIN,
                                   reader_group_mode="adopt", reader_group_id=ADOPTED_READER, break_glass="skip")
         assert not_passing(runner) == {}, runner.state.checks
