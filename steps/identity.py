@@ -67,24 +67,21 @@ def _adopted(a: Mapping[str, Any]) -> bool:
     return a.get("admin_group_mode") == "adopt" or a.get("reader_group_mode") == "adopt"
 
 
-def _check_adopted(ctx: StepContext) -> Finding:
+def _per_group(ctx: StepContext, mode: str, check: Callable[[StepContext, str, str], Finding], field: str) -> Finding:
+    """Run ``check`` for each group whose decision is ``mode`` (adopt: on its id; create: on its name)."""
     a = ctx.answers
-    findings = []
-    if a.get("admin_group_mode") == "adopt":
-        findings.append(directory.check_adopted_group(ctx, str(a["admin_group_id"]), "Cluster-admin group"))
-    if a.get("reader_group_mode") == "adopt":
-        findings.append(directory.check_adopted_group(ctx, str(a["reader_group_id"]), "Reader group"))
+    findings = [check(ctx, str(a[f"{prefix}_{field}"]), label)
+                for prefix, label in (("admin_group", "Cluster-admin group"), ("reader_group", "Reader group"))
+                if a.get(f"{prefix}_mode") == mode]
     return _worst(findings)
+
+
+def _check_adopted(ctx: StepContext) -> Finding:
+    return _per_group(ctx, "adopt", directory.check_adopted_group, "id")
 
 
 def _check_names(ctx: StepContext) -> Finding:
-    a = ctx.answers
-    findings = []
-    if a.get("admin_group_mode") == "create":
-        findings.append(directory.check_group_name_free(ctx, str(a["admin_group_name"]), "Cluster-admin group"))
-    if a.get("reader_group_mode") == "create":
-        findings.append(directory.check_group_name_free(ctx, str(a["reader_group_name"]), "Reader group"))
-    return _worst(findings)
+    return _per_group(ctx, "create", directory.check_group_name_free, "name")
 
 
 def _worst(findings: list[Finding]) -> Finding:

@@ -122,15 +122,9 @@ class DirectoryStep:
                 return PlannedChange("Adopt", rid, "Microsoft.Graph/groups", str(group.get("displayName")),
                                      reason=f"existing group {adopt}: used as it is, never changed or deleted")
             name, nickname = obj.display_name(ctx), obj.mail_nickname(ctx)
-            if done.get("status") == "done" and done.get("mailNickname") == nickname:
-                return PlannedChange("NoChange", rid, "Microsoft.Graph/groups", name,
-                                     reason=f"created earlier by this session ({done['id']})")
-            found = self._find(graph, "groups", "mailNickname", nickname, obj.key)
-            if found and done.get("status") == "creating":
-                return PlannedChange("NoChange", rid, "Microsoft.Graph/groups", name,
-                                     reason="created by an interrupted attempt of this session; it will be kept")
-            if found:
-                raise self._taken("group", f"mail nickname {nickname}", found[0], obj.key)
+            kept = self._already_made(graph, obj.key, "group", "groups", "mailNickname", nickname, name)
+            if kept is not None:
+                return kept
             return PlannedChange("Create", rid, "Microsoft.Graph/groups", name, deltas=(
                 PropertyDelta("displayName", "Create", after=name), PropertyDelta("mailNickname", "Create", after=nickname),
                 PropertyDelta("securityEnabled", "Create", after=True),
@@ -138,15 +132,9 @@ class DirectoryStep:
                 PropertyDelta("owners", "Create", after="you (the signed-in user)")))
         if isinstance(obj, EntraUser):
             upn = obj.user_principal_name(ctx)
-            if done.get("status") == "done" and done.get("userPrincipalName") == upn:
-                return PlannedChange("NoChange", rid, "Microsoft.Graph/users", upn,
-                                     reason=f"created earlier by this session ({done['id']})")
-            found = self._find(graph, "users", "userPrincipalName", upn, obj.key)
-            if found and done.get("status") == "creating":
-                return PlannedChange("NoChange", rid, "Microsoft.Graph/users", upn,
-                                     reason="created by an interrupted attempt of this session; it will be kept")
-            if found:
-                raise self._taken("user", upn, found[0], obj.key)
+            kept = self._already_made(graph, obj.key, "user", "users", "userPrincipalName", upn, upn)
+            if kept is not None:
+                return kept
             return PlannedChange("Create", rid, "Microsoft.Graph/users", upn, deltas=(
                 PropertyDelta("displayName", "Create", after=obj.display_name(ctx)),
                 PropertyDelta("accountEnabled", "Create", after=True),
@@ -158,6 +146,24 @@ class DirectoryStep:
             return PlannedChange("NoChange", rid, "Microsoft.Graph/groups/members", label,
                                  reason="added earlier by this session")
         return PlannedChange("Create", rid, "Microsoft.Graph/groups/members", label)
+
+    def _already_made(self, graph: Any, key: str, kind: str, collection: str, handle: str, value: str,
+                      name: str) -> PlannedChange | None:
+        """NoChange for an object this session made (recorded, or found after an interrupted
+        create whose intent was recorded); None when it is still to be made. An object with
+        that handle that is not the session's is refused: adopt it instead."""
+        done = self.records.get(key, {})
+        rtype = f"Microsoft.Graph/{collection}"
+        if done.get("status") == "done" and done.get(handle) == value:
+            return PlannedChange("NoChange", f"entra/{key}", rtype, name,
+                                 reason=f"created earlier by this session ({done['id']})")
+        found = self._find(graph, collection, handle, value, key)
+        if found and done.get("status") == "creating":
+            return PlannedChange("NoChange", f"entra/{key}", rtype, name,
+                                 reason="created by an interrupted attempt of this session; it will be kept")
+        if found:
+            raise self._taken(kind, f"{handle} {value}", found[0], key)
+        return None
 
     def _taken(self, kind: str, handle: str, found: dict[str, Any], key: str) -> AzureCallFailed:
         return AzureCallFailed(AzureFailure(
