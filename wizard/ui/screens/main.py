@@ -73,16 +73,18 @@ class MainScreen(Screen[None]):
         self.current = ""
         self._views: dict[str, StepView | NotBuiltView] = {}
         self.set_class(self.app.size.width < NARROW_WIDTH, "-narrow")  # before the first frame, not a restyle after
+        self._opening = self.opening_step()
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
-            yield Navigator(self.workspace.registry, self._nav_status, narrow=self.has_class("-narrow"))
+            yield Navigator(self.workspace.registry, self._nav_status, narrow=self.has_class("-narrow"),
+                            opening=self._opening)
             yield ContentSwitcher(id="steps")
         yield Footer()
 
     def on_mount(self) -> None:
-        first = self.opening_step()
+        first = self._opening
         self.navigator.select_step(first)
         self.show_step(first)
         # The step list takes the keys first: ↑/↓ and Enter work at once, as the status line

@@ -72,11 +72,15 @@ class Navigator(ListView):
             self.step_id = step_id
             self.activate = activate
 
-    def __init__(self, steps: tuple[StepDefinition, ...], status_of: StatusOf, narrow: bool = False) -> None:
+    def __init__(self, steps: tuple[StepDefinition, ...], status_of: StatusOf, narrow: bool = False,
+                 opening: str | None = None) -> None:
+        """``opening``: the step shown first; the list starts highlighted on it, so mounting
+        does not highlight row 1 (which would build and load step 1's view for nothing)."""
         items = [StepItem(i, s, *status_of(s.id)) for i, s in enumerate(steps, start=1)]
         for item in items:
             item.set_narrow(narrow)
-        super().__init__(*items, id="navigator")
+        start = next((i for i, s in enumerate(steps) if s.id == opening), 0)
+        super().__init__(*items, id="navigator", initial_index=start)
         self.border_title = "Steps"
 
     def set_narrow(self, narrow: bool) -> None:
