@@ -191,17 +191,24 @@ def _filtered(req: Request, objects: list[dict[str, Any]]) -> list[dict[str, Any
     return [o for o in objects if keep(o)]
 
 
+def _existing_group(req: Request) -> tuple[dict[str, Any], str]:
+    """(the directory, the id of the group the path names): 400 for a malformed id, 404 for none."""
+    raw = req.params["id"]
+    group_id = _object_id(raw)
+    store = directory(req)
+    if group_id not in store["groups"]:
+        raise _not_found(raw)
+    return store, group_id
+
+
 def list_groups(req: Request) -> Response:
     groups = _filtered(req, list(directory(req)["groups"].values()))
     return Response(200, {"@odata.context": f"{CTX}#groups", "value": [_group_view(g) for g in groups]})
 
 
 def get_group(req: Request) -> Response:
-    raw = req.params["id"]
-    group = directory(req)["groups"].get(_object_id(raw))
-    if group is None:
-        raise _not_found(raw)
-    return Response(200, _group_view(group))
+    store, group_id = _existing_group(req)
+    return Response(200, _group_view(store["groups"][group_id]))
 
 
 def create_group(req: Request) -> Response:
@@ -230,11 +237,7 @@ def create_group(req: Request) -> Response:
 
 
 def add_member(req: Request) -> Response:
-    raw = req.params["id"]
-    group_id = _object_id(raw)
-    store = directory(req)
-    if group_id not in store["groups"]:
-        raise _not_found(raw)
+    store, group_id = _existing_group(req)
     reference = str((req.body or {}).get("@odata.id", "")) if isinstance(req.body, dict) else ""
     if not reference:
         raise GraphRefusal(400, "Request_BadRequest", "Invalid request body: @odata.id is required.")
@@ -251,11 +254,7 @@ def add_member(req: Request) -> Response:
 
 
 def list_members(req: Request) -> Response:
-    raw = req.params["id"]
-    group_id = _object_id(raw)
-    store = directory(req)
-    if group_id not in store["groups"]:
-        raise _not_found(raw)
+    store, group_id = _existing_group(req)
     found = [store["users"].get(m) or store["groups"].get(m) for m in store["members"].get(group_id, [])]
     return Response(200, {"@odata.context": f"{CTX}#directoryObjects", "value": [
         {"@odata.type": "#microsoft.graph.user" if "userPrincipalName" in o else "#microsoft.graph.group", **(
