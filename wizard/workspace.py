@@ -16,7 +16,8 @@ from wizard.engine.contract import StepDefinition
 from wizard.engine.events import EventSink, discard
 from wizard.engine.runner import StepRunner
 from wizard.session.state import StepStatus
-from wizard.session.store import Session, SessionStore
+from wizard.session.session import Session
+from wizard.session.store import SessionStore
 
 DEFAULT_PACE = 60.0  # Azure seconds per real second: one Azure minute takes one second
 

@@ -26,7 +26,8 @@ from wizard.session.atomic import write_atomic, write_json_atomic
 from wizard.session.lock import SessionLock, SessionLocked
 from wizard.session.secrets import SecretStore, fingerprint
 from wizard.session.state import StepStatus
-from wizard.session.store import Session, SessionStore
+from wizard.session.session import Session
+from wizard.session.store import SessionStore
 
 CTX = StepContext(step_id="demo", answers={}, outputs={}, mode="rehearsal")
 

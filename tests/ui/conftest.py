@@ -45,7 +45,7 @@ def _freeze(monkeypatch: pytest.MonkeyPatch) -> None:
     import wizard.ui.timefmt as timefmt
 
     monkeypatch.setattr(store, "datetime", _FixedDatetime)
-    monkeypatch.setattr(store._random, "token_hex", lambda n=3: "c0ffee")
+    monkeypatch.setattr(store, "_id_suffix", lambda: "c0ffee")
     monkeypatch.setattr(timefmt, "format_duration", lambda seconds: "0:42")
 
 

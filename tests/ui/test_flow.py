@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, ProgressBar
 
 from tests.ui.drive import (complete_prerequisites, make_app, press, resume_app, settle, start_session, text_of,
                             type_text, view, wait_opened)
@@ -48,9 +48,15 @@ async def test_tls_certificates_preview_approve_done(home: Path) -> None:
         assert rows["tls.hosts"].status == "pass"
         await press(pilot, "p")
         assert view(pilot).preview_ready
+        bar = view(pilot).query_one("#run-progress", ProgressBar)
+        seen: list[float | None] = []
+        bar.watch(bar, "percentage", lambda value: seen.append(value), init=False)  # Textual's public watch: every value the bar shows
         await press(pilot, "a")
         assert app.workspace.status_of("tls-certificates") == "done"
         assert view(pilot).query_one("#run-outputs").row_count > 0
+        # the bar only moves forward: the post-write verification notes used to turn it back to "working"
+        assert seen and seen[-1] == 1.0 and None not in seen, seen
+        assert seen == sorted(seen), seen
 
 
 async def test_hub_preview_shows_creates_then_deploys(home: Path, prepared) -> None:
@@ -130,3 +136,35 @@ async def test_bad_input_shows_field_error_and_records_nothing(home: Path, prepa
         assert "whole number" in text_of(row)
         assert len(app.workspace.session.audit.records()) == before
         assert app.workspace.session.step("tls-certificates").answers == {}
+
+
+async def test_unsaved_edit_blocks_approval_until_saved(home: Path, prepared) -> None:
+    """A previewed hub, then a field edited and not saved: ``a`` must not approve the old
+    decisions behind the operator's back; the hint says to save, and saving brings the
+    checks back (new decisions need new checks and a new preview)."""
+    from tests.ui.drive import preview_checked_hub
+
+    app = resume_app(home, prepared("hub-checked"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_opened(pilot)
+        await preview_checked_hub(pilot)
+        assert view(pilot).can("approve")
+        form = view(pilot).query_one(DecisionsForm)
+        ips = form.query_one("#" + dom_id("field", "firewall_public_ips"), FieldRow).query_one(Input)
+        original = ips.value
+        ips.value = "4"
+        await settle(pilot)
+        assert form.unsaved and not view(pilot).can("approve") and not view(pilot).can("preview")
+        assert "Unsaved changes" in str(view(pilot).query_one(".step-status").render())
+        await press(pilot, "a")
+        assert app.workspace.status_of("hub") == "previewed"
+        assert "preview.approved" not in [r.kind for r in app.workspace.session.audit.records()]
+        ips.value = original  # typed back: nothing differs from the saved decisions any more
+        await settle(pilot)
+        assert not form.unsaved and view(pilot).can("approve")
+        ips.value = "4"
+        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        assert not form.unsaved
+        assert app.workspace.session.step("hub").answers["firewall_public_ips"] == 4
+        assert app.workspace.status_of("hub") == "checked"

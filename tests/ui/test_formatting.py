@@ -13,7 +13,7 @@ from wizard.ui.screens.welcome import unfinished
 from wizard.ui.status import WARNING_OPEN, nav_phrase, short_phrase, shown_status
 from wizard.ui.widgets import step_hints
 from wizard.ui.widgets.cells import format_size, wrap_cell
-from wizard.ui.widgets.run_panel import elapsed_since, format_value, humanize, progress_of, short_type
+from wizard.ui.widgets.run_panel import elapsed_since, format_value, humanize, progress_of, run_timing, short_type
 
 
 def test_journal_paths_keep_what_tells_calls_apart() -> None:
@@ -155,3 +155,14 @@ def test_an_interrupted_deployment_always_has_a_key_to_follow_it() -> None:
     assert not allowed("reattach", ViewFacts(status="running", interrupted=True, busy=True))  # already following
     assert not allowed("reattach", ViewFacts(status="running", interrupted=False))
     assert "press t" in step_hints.idle_hint("running", True, True, True, interrupted=True)
+
+
+def test_run_timing_uses_azure_clock_of_the_resource_table() -> None:
+    """The summary and the per-resource times use ARM's clock; a rehearsal (ARM's clock
+    faster) says so with the wall time, live (the clocks agree) does not."""
+    assert run_timing(12.0, None, True) == "took 0:12"
+    assert run_timing(12.0, None, False) == "0:12 since it started"
+    rehearsal = run_timing(9.0, 540.0, True)
+    assert rehearsal == "took 9:00 (Azure time; 0:09 here)"
+    assert run_timing(601.0, 600.0, True) == "took 10:00"  # live: a second of polling lag is not a difference
+    assert run_timing(30.0, 1800.0, False) == "30:00 since it started (Azure time; 0:30 here)"

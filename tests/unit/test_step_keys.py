@@ -34,6 +34,13 @@ LOCAL = replace(ARM, has_action=False)  # a step completed with x
     ("complete", replace(LOCAL, has_checks=False), replace(LOCAL, has_checks=False, decided=False)),
     ("complete", replace(LOCAL, status=S.CHECKED), replace(LOCAL, status=S.CHECKS_FAILED)),
     ("retry", replace(ARM, status=S.FAILED), replace(ARM, status=S.DONE)),
+    # unsaved edits: checks, preview, approval and completion would use the saved decisions, not those on screen
+    ("checks", ARM, replace(ARM, unsaved_edits=True)),
+    ("preview", replace(ARM, status=S.CHECKED), replace(ARM, status=S.CHECKED, unsaved_edits=True)),
+    ("approve", replace(ARM, status=S.PREVIEWED, preview_ready=True),
+     replace(ARM, status=S.PREVIEWED, preview_ready=True, unsaved_edits=True)),
+    ("complete", replace(LOCAL, status=S.CHECKED), replace(LOCAL, status=S.CHECKED, unsaved_edits=True)),
+    ("save", replace(ARM, unsaved_edits=True), replace(ARM, unsaved_edits=True, status=S.DONE)),
 ])
 def test_rule(action: str, yes: ViewFacts, no: ViewFacts) -> None:
     assert allowed(action, yes)

@@ -208,7 +208,7 @@ def _resource_ops(azure: AzureContext, listed: list[Any], nested: list[tuple[str
         error = message.get("error") if isinstance(message, Mapping) else None
         out.append(OperationState(
             resource_type=rtype, resource_name=str(target.get("resourceName", "")),
-            state=str(props.get("provisioningState", "")), duration_s=_iso_duration(str(props.get("duration", ""))),
+            state=str(props.get("provisioningState", "")), duration_s=iso_duration_s(str(props.get("duration", ""))),
             error=_operation_error(error) if isinstance(error, Mapping) else "", resource_id=rid,
         ))
     return out
@@ -242,8 +242,8 @@ def _operation_error(error: Mapping[str, Any]) -> str:
     return f"{inner.code}: {inner.message}"
 
 
-def _iso_duration(text: str) -> float:
-    """Parse ARM's ISO-8601 durations like PT1M2.5S (days never occur for one resource)."""
+def iso_duration_s(text: str) -> float:
+    """Parse ARM's ISO-8601 durations like PT1M2.5S (days never occur for one deployment)."""
     if not text.startswith("PT"):
         return 0.0
     total, number = 0.0, ""

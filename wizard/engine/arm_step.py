@@ -188,7 +188,8 @@ class ArmStep:
                                                    self.name, "Re-run the step; the deployment will be submitted."))
             self.last_ops = arm.operations(azure, self.name)
             runner.sink(DeployProgress(runner.step.id, DeploySnapshot(
-                self.name, current.state, max(time.time() - started, 0.0), self.last_ops, expected)))
+                self.name, current.state, max(time.time() - started, 0.0), self.last_ops, expected,
+                azure_s=arm.iso_duration_s(current.duration) if current.duration else None)))
             if current.state in TERMINAL:
                 return current
             time.sleep(runner.poll_interval)

@@ -50,6 +50,9 @@ class DeploySnapshot:
     elapsed_s: float
     operations: tuple[OperationState, ...] = ()
     expected_resources: int = 0
+    # The deployment's duration as ARM reports it: the clock of the per-resource times. Live it
+    # matches the wall clock; a rehearsal runs Azure's clock faster (--pace).
+    azure_s: float | None = None
 
     @property
     def fraction(self) -> float:

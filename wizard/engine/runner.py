@@ -20,7 +20,7 @@ from wizard.engine.executors import Executor, executor_for
 from wizard.engine.fields import default_of, validate, visible
 from wizard.session.secrets import fingerprint
 from wizard.session.state import StepStatus
-from wizard.session.store import Session
+from wizard.session.session import Session
 
 MIN_JUSTIFICATION = 10
 

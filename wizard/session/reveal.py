@@ -6,7 +6,7 @@ both come here."""
 from __future__ import annotations
 
 from wizard.session.secrets import fingerprint
-from wizard.session.store import Session
+from wizard.session.session import Session
 
 
 class NoSuchSecret(KeyError):

@@ -8,8 +8,7 @@ with one sentence naming the option while the sessions folder is still untouched
 
 from __future__ import annotations
 
-import shlex
-from typing import Iterable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 __all__ = ["OptionError", "describe", "known_check_ids", "parse_overrides"]
 
@@ -24,18 +23,20 @@ class OptionError(ValueError):
         self.problem = problem
 
 
-class _HasId(Protocol):
-    id: str
+if TYPE_CHECKING:  # pragma: no cover - typing only (a Protocol class costs start-up time)
+    from typing import Protocol
 
+    class _HasId(Protocol):
+        id: str
 
-class _StepLike(Protocol):
-    """The part of a ``StepDefinition`` this module reads (no engine import needed)."""
+    class _StepLike(Protocol):
+        """The part of a ``StepDefinition`` this module reads (no engine import needed)."""
 
-    @property
-    def checks(self) -> Sequence[_HasId]: ...
+        @property
+        def checks(self) -> Sequence[_HasId]: ...
 
-    @property
-    def verify(self) -> Sequence[_HasId]: ...
+        @property
+        def verify(self) -> Sequence[_HasId]: ...
 
 
 def known_check_ids(registry: Iterable[_StepLike]) -> tuple[str, ...]:
@@ -87,6 +88,8 @@ def parse_overrides(items: Sequence[str], known: Sequence[str], min_justificatio
 def describe(accept_defaults: bool, overrides: Mapping[str, str]) -> str:
     """The options as the operator would type them in a shell, for the line a resumed run
     prints."""
+    import shlex  # only a resumed run prints this; the TUI's start-up imports this module for OptionError
+
     parts = ["--accept-defaults"] if accept_defaults else []
     parts += [f"--override {shlex.quote(f'{check_id}={text}')}" for check_id, text in overrides.items()]
     return " ".join(parts) or "no decision options"

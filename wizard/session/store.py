@@ -1,29 +1,34 @@
-"""Creating, opening and listing sessions, and the ``Session`` object the engine writes to.
+"""Creating, opening and listing sessions (the open ``Session`` is ``wizard.session.session``).
 
-Every mutation goes through ``Session.record`` (audit first, then state) or ``Session.save``
-(atomic), so an interrupted wizard leaves a consistent folder that resume can trust."""
+Listing reads each ``state.json`` as plain JSON, so the welcome menu's first frame loads
+neither the audit log, the secret store nor the state model: ``create`` and ``open`` import
+them when a session is actually made or opened."""
 
 from __future__ import annotations
 
 import json
-import secrets as _random
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING
 
 from wizard import __version__
-from wizard.audit.log import AuditLog
-from wizard.session.atomic import write_json_atomic
 from wizard.session.lock import SessionLock
 from wizard.session.paths import sessions_home
-from wizard.session.secrets import SecretStore
-from wizard.session.state import SessionState, StepState
+
+if TYPE_CHECKING:  # pragma: no cover - imported where a session is made or opened
+    from wizard.session.session import Session
 
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _id_suffix() -> str:
+    """Six random hex digits that keep two sessions started in the same second apart."""
+    import secrets  # here, not at the top: it loads hashlib, which the welcome menu does not need
+
+    return secrets.token_hex(3)
 
 
 class SessionNotFound(Exception):
@@ -48,60 +53,18 @@ class SessionSummary:
         return dict(self.__dict__)
 
 
-class Session:
-    """An open session: holds the lock until ``close``."""
-
-    def __init__(self, path: Path, state: SessionState, lock: SessionLock) -> None:
-        self.dir = path
-        self.state = state
-        self._lock = lock
-        self._mutex = threading.RLock()
-        self.audit = AuditLog(path / "audit.jsonl")
-        self.secrets = SecretStore(path)
-
-    @property
-    def id(self) -> str:
-        return self.state.id
-
-    @property
-    def short_id(self) -> str:
-        return self.state.id.rsplit("-", 1)[-1]
-
-    @property
-    def mode(self) -> str:
-        return self.state.mode
-
-    def step(self, step_id: str) -> StepState:
-        with self._mutex:
-            return self.state.steps.setdefault(step_id, StepState())
-
-    def save(self) -> None:
-        with self._mutex:
-            self.state.updated = utc_now()
-            self.state.audit_head = self.audit.head.as_dict()
-            write_json_atomic(self.dir / "state.json", self.state.to_dict())
-
-    def record(self, kind: str, step: str | None, data: Mapping[str, Any]) -> None:
-        """Append to the audit log, then persist state with the new head. Audit first: a
-        crash between the two leaves a log one record ahead of the state, which verify
-        reports as intact (the head only guards against truncation)."""
-        with self._mutex:
-            self.audit.append(kind, step, data)
-            self.save()
-
-    def close(self) -> None:
-        self._lock.release()
-
-
 class SessionStore:
     def __init__(self, home: Path | None = None) -> None:
         self.home = home or sessions_home()
 
     def create(self, mode: str, scenario: str = "default") -> Session:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-        session_id = f"{stamp}-{_random.token_hex(3)}"
+        session_id = f"{stamp}-{_id_suffix()}"
         path = self.home / session_id
         path.mkdir(parents=True, mode=0o700)
+        from wizard.session.session import Session
+        from wizard.session.state import SessionState
+
         lock = SessionLock(path)
         lock.acquire()
         state = SessionState(id=session_id, mode=mode, created=utc_now(), tool_version=__version__,
@@ -120,6 +83,9 @@ class SessionStore:
         raise SessionNotFound(f"No session {target!r} under {self.home} (see `aks-wizard sessions`).")
 
     def open(self, target: str) -> Session:
+        from wizard.session.session import Session
+        from wizard.session.state import SessionState
+
         path = self.resolve(target)
         lock = SessionLock(path)
         lock.acquire()

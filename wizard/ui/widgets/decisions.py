@@ -1,7 +1,12 @@
 """The decisions form: one ``FieldRow`` per visible field and a Save button.
 
 Edits are debounced and reported as ``DecisionsForm.Edited``; the step view validates them
-in a worker (validators may call Azure) and hands the errors back via ``show_errors``."""
+in a worker (validators may call Azure) and hands the errors back via ``show_errors``.
+
+The form also knows whether what is on screen differs from what was last saved
+(``unsaved``, announced as ``DecisionsForm.UnsavedChanged``): checks, preview and approval
+work on the saved decisions, so an operator who edited a field and pressed ``a`` would have
+approved values other than the ones in front of them."""
 
 from __future__ import annotations
 
@@ -35,6 +40,13 @@ class DecisionsForm(VerticalScroll, can_focus=False):
     class SaveRequested(Message):
         """The Save button was pressed."""
 
+    class UnsavedChanged(Message):
+        """The form started or stopped differing from the saved decisions."""
+
+        def __init__(self, unsaved: bool) -> None:
+            super().__init__()
+            self.unsaved = unsaved
+
     def __init__(self, step: StepDefinition, values: Mapping[str, Any], defaults: Mapping[str, Any],
                  choices: Mapping[str, tuple[Choice, ...]], shown: set[str] | None = None) -> None:
         super().__init__(classes="decisions-form")
@@ -46,6 +58,8 @@ class DecisionsForm(VerticalScroll, can_focus=False):
         # while the first validation is still on its way.
         self.shown = set(shown) if shown is not None else {f.id for f in step.fields}
         self._debounce: Timer | None = None
+        self._saved_raw: dict[str, Any] | None = None  # the inputs as loaded or last saved
+        self.unsaved = False
 
     def compose(self) -> ComposeResult:
         if not self.step.fields:
@@ -59,8 +73,22 @@ class DecisionsForm(VerticalScroll, can_focus=False):
         yield Button("Save decisions  (ctrl+s)", id="save-decisions", variant="primary")
         yield Plain("", id="form-status")
 
+    def on_mount(self) -> None:
+        self._saved_raw = self.raw()
+
     def raw(self) -> dict[str, Any]:
         return {row.field.id: row.raw_value() for row in self.query(FieldRow)}
+
+    def mark_saved(self, raw: Mapping[str, Any]) -> None:
+        """``raw`` is now the saved decisions (what a successful save submitted)."""
+        self._saved_raw = dict(raw)
+        self._compare()
+
+    def _compare(self) -> None:
+        unsaved = self._saved_raw is not None and self.raw() != self._saved_raw
+        if unsaved != self.unsaved:
+            self.unsaved = unsaved
+            self.post_message(self.UnsavedChanged(unsaved))
 
     def show_errors(self, errors: Mapping[str, str], visible_ids: set[str] | None = None) -> None:
         """Show each field's error under it; hide fields the engine says are not relevant."""
@@ -77,6 +105,7 @@ class DecisionsForm(VerticalScroll, can_focus=False):
         self.query_one("#form-status", Static).update(text)
 
     def _edited(self) -> None:
+        self._compare()  # at once, not debounced: a key pressed right after an edit must see it
         if self._debounce is not None:
             self._debounce.stop()
         self._debounce = self.set_timer(DEBOUNCE_S, lambda: self.post_message(self.Edited(self.raw())))

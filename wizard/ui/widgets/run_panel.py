@@ -27,7 +27,7 @@ from wizard.ui.widgets.cells import best_split, format_value, humanize, output_l
 from wizard.ui.widgets.error_panel import ErrorPanel
 from wizard.ui.widgets.plain import Plain, PlainLabel
 
-__all__ = ["RunPanel", "elapsed_since", "format_value", "humanize"]
+__all__ = ["RunPanel", "elapsed_since", "format_value", "humanize", "run_timing"]
 
 STATE_WIDTH = 9  # "Succeeded", "Running", "Accepted"
 TIME_WIDTH = 5  # "12:30"
@@ -54,6 +54,22 @@ def elapsed_since(started_at: str, now: datetime | None = None) -> float | None:
     if start.tzinfo is None:
         start = start.replace(tzinfo=timezone.utc)
     return max(0.0, ((now or datetime.now(timezone.utc)) - start).total_seconds())
+
+
+def run_timing(wall_s: float, azure_s: float | None, finished: bool) -> str:
+    """How long the deployment took (or has run), on the clock the resource table uses.
+
+    The table's times are ARM's; a rehearsal runs ARM's clock faster, so a summary in wall
+    time ("took 0:09") beside a firewall that "took 6:00" read as a contradiction. Azure's
+    figure leads; the wall clock is added only when the two differ (a rehearsal)."""
+    if azure_s is None:
+        elapsed = timefmt.format_duration(wall_s)
+        return f"took {elapsed}" if finished else f"{elapsed} since it started"
+    azure = timefmt.format_duration(azure_s)
+    text = f"took {azure}" if finished else f"{azure} since it started"
+    if abs(azure_s - wall_s) > max(5.0, 0.2 * wall_s):
+        text += f" (Azure time; {timefmt.format_duration(wall_s)} here)"
+    return text
 
 
 def progress_of(snapshot: DeploySnapshot) -> tuple[int, int]:
@@ -136,8 +152,8 @@ class RunPanel(VerticalScroll):
         done, total = progress_of(snapshot)
         self._bar(done, total)
         since_start = elapsed_since(started_at)
-        elapsed = timefmt.format_duration(snapshot.elapsed_s if since_start is None else since_start)
-        timing = f"took {elapsed}" if snapshot.state in TERMINAL_STATES else f"{elapsed} since it started"
+        wall = snapshot.elapsed_s if since_start is None else since_start
+        timing = run_timing(wall, snapshot.azure_s, snapshot.state in TERMINAL_STATES)
         self.query_one("#run-elapsed", Label).update(
             f"{snapshot.deployment_name}: {snapshot.state} — {done} of {total} resources — {timing}")
         for op in snapshot.operations:

@@ -15,6 +15,9 @@ from wizard.ui.status import WARNING_OPEN
 
 COUNTED = ("pass", "warn", "fail", "error", "n/a")
 
+# Checks, preview and approval use the saved decisions, so they wait while the form differs.
+UNSAVED = "Unsaved changes: ctrl+s saves them (checks, preview and approval use the saved decisions)."
+
 
 @dataclass(frozen=True)
 class CheckCounts:

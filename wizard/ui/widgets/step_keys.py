@@ -27,6 +27,7 @@ class ViewFacts:
     open_warning: bool = False  # a warning not yet overridden
     interrupted: bool = False  # a deployment submitted before the wizard stopped is still running
     secret_to_show: bool = False  # the step made a secret the operator may ask to see (a temporary password)
+    unsaved_edits: bool = False  # the form differs from the saved decisions, which are what would be checked and run
 
 
 def _ready_to_act(f: ViewFacts) -> bool:
@@ -34,14 +35,20 @@ def _ready_to_act(f: ViewFacts) -> bool:
     return f.decided and (f.status == S.CHECKED or (not f.has_checks and f.status == S.READY))
 
 
+def _saved(f: ViewFacts) -> bool:
+    """What is on screen is what was saved: the checks, the preview and the approval work on
+    the saved decisions, so none of them may run on top of unsaved edits."""
+    return not f.unsaved_edits
+
+
 RULES: dict[str, Callable[[ViewFacts], bool]] = {
     "save": lambda f: f.form_loaded and f.status not in (S.RUNNING, S.DONE),  # a done step's decisions are final
-    "checks": lambda f: f.decided and f.has_checks and f.status not in (S.RUNNING, S.DONE),
+    "checks": lambda f: _saved(f) and f.decided and f.has_checks and f.status not in (S.RUNNING, S.DONE),
     "fix": lambda f: f.fixable_failure and f.status != S.DONE,
     "override": lambda f: f.open_warning and f.status != S.DONE,
-    "preview": lambda f: f.has_action and (f.status == S.PREVIEWED or _ready_to_act(f)),
-    "approve": lambda f: f.has_action and f.preview_ready and f.status == S.PREVIEWED,
-    "complete": lambda f: not f.has_action and _ready_to_act(f),
+    "preview": lambda f: _saved(f) and f.has_action and (f.status == S.PREVIEWED or _ready_to_act(f)),
+    "approve": lambda f: _saved(f) and f.has_action and f.preview_ready and f.status == S.PREVIEWED,
+    "complete": lambda f: _saved(f) and not f.has_action and _ready_to_act(f),
     "retry": lambda f: f.status == S.FAILED,
     # "Later" on the re-attach question must not leave the step without a key to go on
     "reattach": lambda f: f.interrupted and f.status == S.RUNNING,

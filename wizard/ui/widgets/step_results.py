@@ -40,6 +40,7 @@ class StepResults:
     decided: bool
     preview_ready: bool
     form: DecisionsForm | None
+    _submitted: dict[str, Any]
 
     if TYPE_CHECKING:  # pragma: no cover - provided by StepView and Textual
         def say(self, text: str) -> None: ...
@@ -116,6 +117,7 @@ class StepResults:
             return
         self.decided = True
         self.preview_ready = False
+        self.form.mark_saved(self._submitted)
         self.form.set_status("Decisions recorded in the audit log.")
         if self.step.checks:
             self.call_after_refresh(self.do_checks)

@@ -79,6 +79,7 @@ class StepView(StepWorkers, StepResults, Vertical):
         self._ready = False  # the tabs are mounted: the panels exist
         self._shown_running = False
         self._on_ready: list[Callable[[], None]] = []
+        self._submitted: dict[str, Any] = {}  # the form's inputs as last sent to be saved
 
     # -- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -243,6 +244,7 @@ class StepView(StepWorkers, StepResults, Vertical):
                          fixable_failure=self._target_row(("fail", "error"), fixable=True) is not None,
                          open_warning=self._target_row(("warn",)) is not None,
                          secret_to_show=self.shown_secret() is not None,
+                         unsaved_edits=self.form is not None and self.form.unsaved,
                          interrupted=self._runner_view().needs_reattach())
 
     def can(self, action: str) -> bool:
@@ -260,7 +262,8 @@ class StepView(StepWorkers, StepResults, Vertical):
             self.say("The form is still loading.")
             return
         self._start("save", "Saving decisions…")
-        self.save_decisions(self.form.raw())
+        self._submitted = self.form.raw()
+        self.save_decisions(self._submitted)
 
     def do_checks(self) -> None:
         self.show_tab("checks")
@@ -347,7 +350,8 @@ class StepView(StepWorkers, StepResults, Vertical):
             row.fixable = result.fixable or row.fixable
             row.finish(result.status.value, result.finding.summary, result.finding.remedy)
         elif self.busy == "deploy":
-            self.query_one(RunPanel).show_action(f"Verify: {result.title}: {result.finding.summary}", None)
+            # a note, not progress: the bar stays where the run left it (it used to fall back to "working")
+            self.query_one(RunPanel).show_note(f"Verify: {result.title}: {result.finding.summary}")
 
     def on_preview_shown(self, message: PreviewShown) -> None:
         message.stop()
@@ -382,6 +386,15 @@ class StepView(StepWorkers, StepResults, Vertical):
     def _on_edited(self, event: DecisionsForm.Edited) -> None:
         event.stop()
         self.validate_form(event.raw)
+
+    @on(DecisionsForm.UnsavedChanged)
+    def _on_unsaved(self, event: DecisionsForm.UnsavedChanged) -> None:
+        event.stop()
+        if event.unsaved and not self.busy:
+            self.say(step_hints.UNSAVED)
+        elif not event.unsaved and not self.busy:
+            self.say(self._idle_hint())
+        self.screen.refresh_bindings()
 
     @on(DecisionsForm.SaveRequested)
     def _on_save_requested(self, event: DecisionsForm.SaveRequested) -> None:
