@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from checks.access import assigned_roles
-from checks.roles import CONTRIBUTOR, OWNER, RESOURCE_POLICY_CONTRIBUTOR, SECURITY_ADMIN
+from checks.roles import CONTRIBUTOR, OWNER, RESOURCE_POLICY_CONTRIBUTOR, SECURITY_ADMIN, USER_ACCESS_ADMINISTRATOR
 from wizard.engine.contract import CheckStatus, Finding, StepContext
 
 ALLOWED_TYPES = "a08ec900-254a-4555-9bf5-e42af04b5c5c"
@@ -47,6 +47,22 @@ def check_defender_rights(ctx: StepContext) -> Finding:
     return Finding.fail("Changing Defender plans needs Security Admin (or Contributor or Owner) on the subscription.",
                         "Ask for Security Admin, or set Microsoft Defender to Off in the decisions (press 2) and let "
                         "your security team enable the plans.", **evidence)
+
+
+def check_remediation_rights(ctx: StepContext) -> Finding:
+    """The Defender initiative deploys plans through its own identity, which the step gives
+    Security Admin: a role assignment, which Owner or User Access Administrator may make
+    (Resource Policy Contributor and Contributor may not)."""
+    held, rows = assigned_roles(ctx)
+    evidence = {"assignments": rows}
+    if held & {OWNER, USER_ACCESS_ADMINISTRATOR}:
+        return Finding.ok("You may give the Defender initiative's identity Security Admin, so it can turn a plan "
+                          "back on.", **evidence)
+    return Finding.fail(
+        "The Defender initiative's identity needs Security Admin, and giving a role takes Owner or User Access "
+        "Administrator, which you do not hold at subscription scope.",
+        "Ask a subscription Owner for User Access Administrator, or choose 'Containers only' for Microsoft Defender "
+        "in the decisions (press 2): the plans are then set once and the initiative is not assigned.", **evidence)
 
 
 def _assignment_facts(assignment: Any) -> dict[str, Any]:

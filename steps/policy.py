@@ -1,6 +1,8 @@
 """Step 4: the subscription's guardrails before any network exists: the baseline's resource
-groups, an "Allowed resource types" deny on each, and Microsoft Defender for Cloud plans under
-their current names - one subscription-scoped deployment (walkthrough.md §4, facts-2026-12 §1-2)."""
+groups, an "Allowed resource types" deny on each, the regulated reference's custom deny
+definitions (assigned to the workload group) and its Defender initiative, and Microsoft
+Defender for Cloud plans under their current names - one subscription-scoped deployment
+(walkthrough.md §4, facts-2026-12 §1-2)."""
 
 from __future__ import annotations
 
@@ -44,14 +46,28 @@ def _plans(a: Mapping[str, Any]) -> list[str]:
 def _group(key: str) -> GroupTemplate:
     return GroupTemplate(
         key=key, resource_group=lambda ctx: str(ctx.answers[f"{key}_group"]), location=_region,
-        template=lambda ctx: tpl.group_template(str(ctx.answers[f"{key}_group"]), tpl.allowed_types(key),
+        template=lambda ctx: tpl.group_template(key, str(ctx.answers[f"{key}_group"]), tpl.allowed_types(key),
                                                 str(ctx.answers["enforcement"])),
-        parameters=lambda ctx: {})
+        parameters=lambda ctx: {}, after_resources=tpl.definition_ids(key))
 
 
-def _pricings(ctx: StepContext) -> list[dict[str, Any]]:
-    return [tpl.defender_pricing(plan, settings)
+def _keeps_plans_on(a: Mapping[str, Any]) -> bool:
+    """The initiative turns Containers and Key Vault back on when someone turns them off: it is
+    assigned only when the operator chose both, or it would overrule a narrower choice."""
+    chosen = set(_plans(a))
+    return bool(chosen) and set(tpl.initiative()["needsPlans"]) <= chosen
+
+
+def _subscription_resources(ctx: StepContext) -> list[dict[str, Any]]:
+    region, enforcement = _region(ctx), str(ctx.answers["enforcement"])
+    out = [tpl.policy_definition(d, region) for d in tpl.custom()["definitions"]]
+    init = tpl.initiative()
+    out.append(tpl.policy_set_definition(init))
+    if _keeps_plans_on(ctx.answers):
+        out += [tpl.initiative_assignment(init, region, enforcement), tpl.remediation_role_assignment(init)]
+    out += [tpl.defender_pricing(plan, settings)
             for plan, settings in tpl.defender_plans(str(ctx.answers["defender"])).items()]
+    return out
 
 
 def _outputs(groups: Mapping[str, Mapping[str, Any]], ctx: StepContext) -> dict[str, Any]:
@@ -62,6 +78,11 @@ def _outputs(groups: Mapping[str, Mapping[str, Any]], ctx: StepContext) -> dict[
                 for key in GROUPS})
     out["location"] = _region(ctx)
     out["enforcement"] = ctx.answers["enforcement"]
+    ids = dict(groups.get("subscription") or {})
+    out["custom_definition_ids"] = {key.removeprefix("definition:"): value for key, value in ids.items()
+                                    if key.startswith("definition:")}
+    out["defender_initiative_id"] = ids.get("initiative", "")
+    out["defender_initiative_assigned"] = _keeps_plans_on(ctx.answers)
     out["defender_plans"] = {plan: {"pricingTier": "Standard", "subPlan": s.get("subPlan")}
                              for plan, s in tpl.defender_plans(str(ctx.answers["defender"])).items()}
     return out
@@ -74,7 +95,8 @@ def _all_types() -> list[str]:
 POLICY = StepDefinition(
     id="policy",
     title="Azure Policy + Defender",
-    summary="Resource groups, allowed resource types and Microsoft Defender plans (one subscription deployment).",
+    summary="Resource groups, allowed resource types, the baseline's deny rules and Microsoft Defender "
+            "(one subscription deployment).",
     lesson="policy.md",
     built=True,
     needs=("prerequisites",),
@@ -101,6 +123,9 @@ POLICY = StepDefinition(
               lambda ctx: checks.check_existing_denies(ctx, _all_types(),
                                                        [str(ctx.answers[f"{k}_group"]) for k in GROUPS]),
               needs_azure=True),
+        Check("policy.remediation-rights", "The Defender initiative's identity can be given its role",
+              checks.check_remediation_rights, needs_azure=True, applies_when=_keeps_plans_on,
+              not_applicable="The Defender initiative is not assigned (it is only with Containers and Key Vault)."),
         Check("policy.defender-plans", "Defender plans current (and their state now recorded)",
               lambda ctx: checks.check_defender_plans(ctx, _plans(ctx.answers)), needs_azure=True,
               applies_when=lambda a: a.get("defender") != "off", not_applicable="Defender is left as it is."),
@@ -110,7 +135,8 @@ POLICY = StepDefinition(
         location=_region,
         groups=tuple(_group(key) for key in GROUPS),
         outputs=_outputs,
-        subscription_resources=_pricings,
+        subscription_resources=_subscription_resources,
+        subscription_outputs=lambda ctx: tpl.definition_outputs(),
     ),
     verify=(
         Check("policy.verify-defender", "Defender plans enabled, extensions included",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from wizard.engine import arm
+from wizard.engine.arm_step import preflight_notes
 from wizard.engine.arm_template import compose, group_outputs, nested_name
 from wizard.engine.contract import ArmDeployment, GroupTemplate, StepContext
 
@@ -58,6 +59,9 @@ def test_composed_template_creates_groups_and_passes_outputs(make_ctx, fresh_bac
 
     validated = arm.validate(ctx.azure, composed.location, "t-1", composed.template, composed.parameters)
     assert validated.diagnostics and all("NestedDeploymentShortCircuited" in d for d in validated.diagnostics)
+    notes = preflight_notes(validated.diagnostics)  # the groups not there yet: one note naming each
+    assert "rg-a" in notes[0] and "do not exist yet" in notes[0]
+    assert len(notes) == 2 and "reference()" in notes[1]  # another reason keeps its own note
     changes, notes = arm.what_if(ctx.azure, composed.location, "t-1", composed.template, composed.parameters)
     by_type = {c.resource_type: c.change_type for c in changes}
     assert by_type["Microsoft.Network/virtualNetworks"] == "Create"  # a new group does not stop what-if

@@ -65,10 +65,13 @@ def test_defaults_make_the_groups_their_denies_and_current_defender_plans(tmp_pa
         outputs = runner.deploy()
         assert outputs["hub_resource_group"] == "rg-enterprise-networking-hubs-eastus2"
         assert outputs["defender_plans"]["KeyVaults"] == {"pricingTier": "Standard", "subPlan": "PerKeyVault"}
-        assignments = [a.as_dict() for a in ws.azure.policy().policy_assignments.list_for_resource_group(
+        listed = [a.as_dict() for a in ws.azure.policy().policy_assignments.list_for_resource_group(
             "rg-enterprise-networking-spokes-eastus2")]
-        assert len(assignments) == 1
-        assigned = assignments[0]
+        # the list includes what applies from above (the subscription's Defender initiative), as Azure's does
+        assignments = [a for a in listed if "/resourcegroups/" in a["id"].lower()]
+        assert len(assignments) == 2 and len(listed) == 3  # Allowed resource types, Network Watcher audit
+        assigned = next(a for a in assignments if a["properties"]["policyDefinitionId"] == tpl.baseline()[
+            "allowedResourceTypesDefinition"])
         props = assigned["properties"]  # this SDK's models keep ARM's own (camelCase) names
         assert props["enforcementMode"] == "Default"
         assert props["parameters"]["listOfResourceTypesAllowed"]["value"] == tpl.allowed_types("spoke")
@@ -76,6 +79,55 @@ def test_defaults_make_the_groups_their_denies_and_current_defender_plans(tmp_pa
         existed = {m["type"]: m["existed_before"] for m in made}
         assert existed["Microsoft.Security/pricings"] is True  # cleanup restores plans, never deletes them
         assert existed["Microsoft.Resources/resourceGroups"] is False
+        assert existed["Microsoft.Authorization/policyDefinitions"] is False
+
+
+def test_the_reference_custom_definitions_and_defender_initiative_are_deployed(tmp_path: Path) -> None:
+    """The regulated reference's custom definitions at subscription scope, its four denies on the
+    workload group, and the Defender initiative assigned with a managed identity that holds
+    Security Admin (its policies' roleDefinitionIds), given with principalType so a minutes-old
+    identity does not meet PrincipalNotFound."""
+    with open_workspace(tmp_path) as ws:
+        finish_prerequisites(ws)
+        outputs = deploy_step(ws, "policy")
+        policy = ws.azure.policy()
+        ids = outputs["custom_definition_ids"]
+        assert set(ids) == {d["key"] for d in tpl.custom()["definitions"]}
+        public_aks = policy.policy_definitions.get(ids["DenyPublicAks"].rsplit("/", 1)[-1]).as_dict()
+        assert public_aks["properties"]["policyType"] == "Custom"
+        nic_rule = policy.policy_definitions.get(ids["NoPublicIPsForNICsInVnet"].rsplit("/", 1)[-1]).as_dict()
+        condition = json.dumps(nic_rule["properties"]["policyRule"])
+        assert "[parameters('vnetResourceId')]" in condition  # the rule's own parameter, not evaluated by ARM
+        workload = [a.as_dict() for a in policy.policy_assignments.list_for_resource_group("rg-bu0001a0008")
+                    if "/resourcegroups/" in a.id.lower()]
+        assigned = {a["properties"]["policyDefinitionId"].rsplit("/", 1)[-1] for a in workload}
+        assert {ids[k].rsplit("/", 1)[-1] for k in ("DenyPublicAks", "DenyAagWithoutWaf", "DenyNonDefenderAks",
+                                                    "NoPublicIPsForVMScaleSets")} <= assigned
+        builtins = {b["id"] for b in tpl.builtin_audits("workload")}
+        assert builtins <= {a["properties"]["policyDefinitionId"] for a in workload}  # the reference's audits
+        assert len(workload) == 1 + 4 + len(builtins)  # and Allowed resource types
+        initiative = next(a.as_dict() for a in policy.policy_assignments.list()
+                          if "policysetdefinitions" in a.policy_definition_id.lower())
+        assert initiative["identity"]["type"] == "SystemAssigned" and initiative["location"] == "eastus2"
+        principal = initiative["identity"]["principalId"]
+        roles = [r.as_dict() for r in ws.azure.authorization().role_assignments.list_for_subscription()]
+        given = [r for r in roles if r["principal_id"] == principal]
+        assert len(given) == 1 and given[0]["role_definition_id"].endswith("fb1c8493-542b-48eb-b624-b4c8fea62acd")
+        assert outputs["defender_initiative_assigned"] is True and outputs["defender_initiative_id"]
+
+
+def test_containers_only_leaves_the_key_vault_plan_alone(tmp_path: Path) -> None:
+    """The initiative would turn Key Vault's plan on: with 'Containers only' it is not assigned,
+    and the check of the right to give its identity a role does not apply."""
+    with open_workspace(tmp_path) as ws:
+        finish_prerequisites(ws)
+        runner = decide_and_check(ws, "policy", defender="containers")
+        assert "policy.remediation-rights" in {c.id for c in runner.not_applicable_checks()}
+        assert not_passing(runner) == {}
+        outputs = deploy_step(ws, "policy", defender="containers")
+        assert outputs["defender_initiative_assigned"] is False
+        assert not [a for a in ws.azure.policy().policy_assignments.list()
+                    if "policysetdefinitions" in a.policy_definition_id.lower()]
 
 
 def test_every_type_the_built_steps_deploy_is_allowed_in_its_group(tmp_path: Path) -> None:

@@ -61,6 +61,8 @@ def prepare_session(home: Path, stage: str = "prerequisites", scenario: str = "d
         runner = workspace.runner("prerequisites")
         assert not runner.submit_decisions(runner.defaults())
         runner.run_checks()
+        if runner.state.checks["prereq.entra"]["status"] == "warn":  # a caller who may not create groups
+            runner.override("prereq.entra", "The identity team gives us the group ids to adopt.")
         runner.complete_without_action()
         assert workspace.status_of("prerequisites") == "done"
         if stage == "hub-checked":

@@ -63,3 +63,44 @@ async def test_policy_runs_and_previews_the_defender_plans_as_changes(home: Path
         await press(pilot, "a")
         assert app.workspace.status_of("policy") == "done"
         assert not view(pilot).can("reveal")  # nothing secret in this step
+
+
+async def test_without_directory_rights_the_adopt_path_completes_identity(home: Path, prepared) -> None:  # noqa: ANN001
+    """An ordinary member: creating fails its rights check with the ids to ask for; switching
+    both groups to 'adopt' with the identity team's object ids and skipping the break-glass
+    user completes the step with nothing created."""
+    from textual.widgets import Input, Select
+
+    from wizard.ui.widgets.checks_panel import ChecksPanel
+    from wizard.ui.widgets.dom_ids import dom_id
+    from wizard.ui.widgets.field_row import FieldRow
+
+    app = resume_app(home, prepared("prerequisites", scenario="no-directory-rights"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_opened(pilot)
+        pilot.app.screen.show_step("identity", activate=True)
+        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        rows = {row.check.id: row for row in view(pilot).query_one(ChecksPanel).rows()}
+        assert rows["identity.rights"].status == "fail" and "object id" in rows["identity.rights"].remedy.lower()
+
+        def field(name: str) -> FieldRow:
+            return view(pilot).query_one("#" + dom_id("field", name), FieldRow)
+
+        field("admin_group_mode").query_one(Select).value = "adopt"
+        field("reader_group_mode").query_one(Select).value = "adopt"
+        field("break_glass").query_one(Select).value = "skip"
+        await settle(pilot)
+        field("admin_group_id").query_one(Input).value = "6a1f3c2e-8b4d-4e7a-9c05-2d8e1f4b7a31"
+        field("reader_group_id").query_one(Input).value = "0b7e2d4c-5a91-4f3b-8e62-9c1d3a5f7e24"
+        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        assert app.workspace.status_of("identity") == "checked", app.workspace.session.step("identity").checks
+        await press(pilot, "p")
+        assert "adopt" in _preview_lines(pilot).lower()
+        await press(pilot, "a")
+        assert app.workspace.status_of("identity") == "done"
+        kinds = [r.kind for r in app.workspace.session.audit.records()]
+        assert kinds.count("directory.adopted") == 2 and "directory.created" not in kinds
+        outputs = app.workspace.session.step("identity").outputs
+        assert outputs["admin_group_id"] == "6a1f3c2e-8b4d-4e7a-9c05-2d8e1f4b7a31"

@@ -122,3 +122,15 @@ async def test_a_resumed_session_shows_its_stored_check_counts(home: Path) -> No
         assert line.startswith(f"Checks: {passed} passed") and f"{failed} failed" in line
         status = str(view(pilot).query_one(".step-status", Static).render())
         assert "checks need attention" in status
+
+
+async def test_a_resumed_session_opens_where_the_operator_left_off(home: Path, prepared) -> None:  # noqa: ANN001
+    """The welcome menu says "at Hub network" for a session last worked on there (TLS and the
+    other steps before it not done); resuming opens the hub, not the first step not done."""
+    from tests.ui.drive import resume_app, wait_opened
+
+    app = resume_app(home, prepared("hub-checked"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_opened(pilot)
+        assert app.workspace.status_of("tls-certificates") != "done"
+        assert screen.current == "hub" and view(pilot).step.id == "hub"

@@ -114,12 +114,20 @@ def resource_type_of(rid: str) -> str:
     return "/".join([parts[0]] + [parts[i] for i in range(1, len(parts), 2)])
 
 
+def _display_name(change: Mapping[str, Any]) -> str:
+    """Policy definitions and assignments are named by GUIDs; their displayName is what a
+    reader recognises (what-if carries it in ``after``, or ``before`` for a Delete)."""
+    body = change.get("after") or change.get("before") or {}
+    props = body.get("properties") if isinstance(body, Mapping) else None
+    return str((props or {}).get("displayName") or "") if isinstance(props, Mapping) else ""
+
+
 def _planned(change: Mapping[str, Any]) -> PlannedChange:
     rid = str(change.get("resourceId", ""))
     return PlannedChange(change_type=str(change.get("changeType", "Unsupported")), resource_id=rid,
                          resource_type=resource_type_of(rid), name=rid.rsplit("/", 1)[-1],
                          deltas=tuple(_flatten_deltas(list(change.get("delta") or []))),
-                         reason=str(change.get("unsupportedReason") or ""))
+                         reason=str(change.get("unsupportedReason") or ""), label=_display_name(change))
 
 
 def submit(azure: AzureContext, location: str, name: str, template: Mapping[str, Any],

@@ -75,7 +75,8 @@ def compose(action: ArmDeployment, ctx: StepContext, deployment: str, tags: Mapp
                           "location": group.location(ctx),
                           "tags": {**dict((existing_tags or {}).get(rg, {})), **dict(tags)}})
         after = dict.fromkeys(list(group.depends_on) + [source for _, source, _ in group.inputs])
-        depends = [_group_id(rg)] + [_nested_id(names[k], nested_name(deployment, k)) for k in after]
+        depends = [_group_id(rg)] + [_nested_id(names[k], nested_name(deployment, k)) for k in after] \
+            + list(group.after_resources)
         resources.append({"type": "Microsoft.Resources/deployments", "apiVersion": RESOURCES_API, "name": nested,
                           "resourceGroup": rg, "dependsOn": depends,
                           "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
@@ -85,6 +86,8 @@ def compose(action: ArmDeployment, ctx: StepContext, deployment: str, tags: Mapp
                                   "value": f"[reference({_nested_id(rg, nested)[1:-1]}, '{RESOURCES_API}').outputs]"}
     if action.subscription_resources:
         resources.extend(action.subscription_resources(ctx))
+    if action.subscription_outputs:
+        outputs["subscription"] = {"type": "object", "value": dict(action.subscription_outputs(ctx))}
     template = {"$schema": SUBSCRIPTION_SCHEMA, "contentVersion": "1.0.0.0", "parameters": declared,
                 "resources": resources, "outputs": outputs}
     return Composed(action.location(ctx), template, parameters, frozenset(secure), names)

@@ -177,6 +177,8 @@ class PlannedChange:
     name: str
     deltas: tuple[PropertyDelta, ...] = ()
     reason: str = ""  # why ARM cannot predict it (Unsupported)
+    # What a person calls it, when its name is a GUID (a policy's displayName); "" otherwise.
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,9 @@ class GroupTemplate:
     # key, output name). ARM knows them only once that group is deployed, so its preflight and
     # what-if cannot look inside this group before then (the preview says so).
     inputs: tuple[tuple[str, str, str], ...] = ()
+    # Ids (ARM expressions) of the step's subscription resources this group's deployment needs
+    # first: the custom policy definitions a group's assignments name, say.
+    after_resources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,6 +233,9 @@ class ArmDeployment:
     # Resources at subscription scope (policy definitions and assignments, Defender plans), put
     # in the outer template beside the groups; ARM template resource objects, apiVersion included.
     subscription_resources: Callable[[StepContext], list[dict[str, Any]]] | None = None
+    # Values (ARM expressions) about those resources the step's outputs need, such as their
+    # ids: ``outputs`` receives them under the key "subscription", like a group's outputs.
+    subscription_outputs: Callable[[StepContext], dict[str, str]] | None = None
 
 
 class ProgressSink(Protocol):

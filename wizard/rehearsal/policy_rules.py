@@ -9,6 +9,10 @@ scope) is evaluated, and only rules the rehearsal can evaluate exactly:
   in Azure/azure-policy built-in-policies/policyDefinitions/General/AllowedResourceTypes_Deny.json).
   The rehearsal judges every top-level resource (child types such as subnets are not indexed)
   except nested deployments.
+- **Custom deny definitions** stored in the subscription (the baseline's: public AKS API,
+  Application Gateway without WAF_v2, public IPs on NICs and scale sets), and the deny members
+  of an assigned initiative, when their rule is in the language ``policy_conditions`` models.
+  A rule it cannot judge is skipped, never guessed.
 
 An assignment with ``enforcementMode: DoNotEnforce`` is evaluated but never denies, as Azure
 does (compliance only). A refusal is ARM's ``RequestDisallowedByPolicy`` with the assignment
@@ -21,6 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
+from wizard.rehearsal import policy_conditions as conditions
 from wizard.rehearsal.resource_ids import ResourceIdError, parse_resource_id
 
 ALLOWED_RESOURCE_TYPES = "a08ec900-254a-4555-9bf5-e42af04b5c5c"
@@ -60,28 +65,61 @@ def _enforced(assignment: dict[str, Any]) -> bool:
     return str((assignment.get("properties") or {}).get("enforcementMode", "Default")).lower() != "donotenforce"
 
 
-def refusal(resource_name: str, resource_id: str, assignment: dict[str, Any]) -> dict[str, Any]:
-    definition_id = str((assignment.get("properties") or {}).get("policyDefinitionId", ""))
+def refusal(resource_name: str, resource_id: str, assignment: dict[str, Any], definition_id: str = "",
+            definition_name: str = "Allowed resource types") -> dict[str, Any]:
+    definition_id = definition_id or str((assignment.get("properties") or {}).get("policyDefinitionId", ""))
     identifiers = [{"policyAssignment": {"name": assignment.get("name"), "id": assignment.get("id")},
-                    "policyDefinition": {"name": "Allowed resource types", "id": definition_id}}]
+                    "policyDefinition": {"name": definition_name, "id": definition_id}}]
     return {
         "code": "RequestDisallowedByPolicy", "target": resource_name,
         "message": f"Resource '{resource_name}' was disallowed by policy. Policy identifiers: "
                    f"'{json.dumps(identifiers, separators=(',', ':'))}'.",
         "additionalInfo": [{"type": "PolicyViolation", "info": {
             "policyDefinitionId": definition_id, "policyDefinitionName": definition_id.rsplit("/", 1)[-1],
-            "policyDefinitionDisplayName": "Allowed resource types", "policyDefinitionEffect": "deny",
+            "policyDefinitionDisplayName": definition_name, "policyDefinitionEffect": "deny",
             "policyAssignmentId": assignment.get("id"), "policyAssignmentName": assignment.get("name"),
             "policyAssignmentDisplayName": (assignment.get("properties") or {}).get("displayName"),
             "policyAssignmentScope": _scope_of(str(assignment.get("id", ""))), "resourceId": resource_id}}],
     }
 
 
+def _members(model: Any, assignment: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(definition, parameter values) of each custom policy an assignment applies: the
+    definition itself, or each member of an initiative (members that take parameters from the
+    initiative are skipped: the rehearsal does not map them)."""
+    target = str((assignment.get("properties") or {}).get("policyDefinitionId", ""))
+    found = model.resource(target) if target.lower().startswith("/subscriptions/") else None
+    if found is None:
+        return []
+    if str(found.get("type", "")).lower() != "microsoft.authorization/policysetdefinitions":
+        return [(found, conditions.parameter_values(found, assignment))]
+    out = []
+    for member in (found.get("properties") or {}).get("policyDefinitions") or []:
+        definition = model.resource(str(member.get("policyDefinitionId", "")))
+        if definition is not None and not member.get("parameters"):
+            out.append((definition, conditions.parameter_values(definition, {})))
+    return out
+
+
+def _custom_denial(model: Any, assignment: dict[str, Any], body: dict[str, Any], name: str,
+                   resource_id: str) -> dict[str, Any] | None:
+    for definition, values in _members(model, assignment):
+        try:
+            if conditions.effect_of(definition, values) != "deny":
+                continue
+            rule = (definition.get("properties") or {}).get("policyRule") or {}
+            if conditions.matches(rule.get("if") or {}, body, values):
+                display = str((definition.get("properties") or {}).get("displayName") or definition.get("name"))
+                return refusal(name, resource_id, assignment, str(definition.get("id", "")), display)
+        except conditions.NotEvaluable:
+            continue
+    return None
+
+
 def denials(model: Any, scenario: Any, resource_id: str, resource_type: str, name: str,
-            pending: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
-    """The refusals a resource meets. ``pending`` adds assignments the same deployment makes
-    earlier (ARM evaluates policy when each resource is written, so an assignment created
-    by the deployment applies to resources after it)."""
+            body: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The refusals ARM's preflight gives a resource: the deny assignments already in force
+    over it (one the same deployment creates is not in force yet when ARM validates)."""
     if resource_type.lower() in NOT_INDEXED:
         return []
     try:
@@ -90,10 +128,15 @@ def denials(model: Any, scenario: Any, resource_id: str, resource_type: str, nam
         return []
     if len(parsed.types) != 1:  # child resources are not indexed
         return []
-    found = assignments_over(model, scenario, parsed.subscription_id, parsed.resource_group) + list(pending)
-    for assignment in found:
-        if _definition_name(assignment) != ALLOWED_RESOURCE_TYPES or not _enforced(assignment):
+    judged = {"type": resource_type, "name": name, **(body or {})}
+    for assignment in assignments_over(model, scenario, parsed.subscription_id, parsed.resource_group):
+        if not _enforced(assignment):
             continue
-        if resource_type.lower() not in _allowed_types(assignment):
-            return [refusal(name, resource_id, assignment)]
+        if _definition_name(assignment) == ALLOWED_RESOURCE_TYPES:
+            if resource_type.lower() not in _allowed_types(assignment):
+                return [refusal(name, resource_id, assignment)]
+            continue
+        refused = _custom_denial(model, assignment, judged, name, resource_id)
+        if refused is not None:
+            return [refused]
     return []

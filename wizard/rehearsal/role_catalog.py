@@ -1,4 +1,5 @@
-"""The built-in Azure roles the wizard's permission checks reason about (real GUIDs)."""
+"""The built-in Azure roles the wizard's permission checks reason about (real GUIDs; actions as
+MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles lists them)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,14 @@ BUILT_IN_ROLES: dict[str, dict[str, Any]] = {
         "actions": ["*/read", "Microsoft.Authorization/policyassignments/*", "Microsoft.Authorization/policydefinitions/*",
                     "Microsoft.Authorization/policyexemptions/*", "Microsoft.Authorization/policysetdefinitions/*",
                     "Microsoft.PolicyInsights/*", "Microsoft.Support/*"], "notActions": []},
+    "fb1c8493-542b-48eb-b624-b4c8fea62acd": {  # built-in-roles/security.md
+        "roleName": "Security Admin", "description": "Security Admin Role",
+        "actions": ["Microsoft.Authorization/*/read", "Microsoft.Authorization/policyAssignments/*",
+                    "Microsoft.Authorization/policyDefinitions/*", "Microsoft.Authorization/policyExemptions/*",
+                    "Microsoft.Authorization/policySetDefinitions/*", "Microsoft.Insights/alertRules/*",
+                    "Microsoft.Management/managementGroups/read", "Microsoft.operationalInsights/workspaces/*/read",
+                    "Microsoft.Resources/deployments/*", "Microsoft.Resources/subscriptions/resourceGroups/read",
+                    "Microsoft.Security/*", "Microsoft.IoTSecurity/*", "Microsoft.Support/*"], "notActions": []},
     "acdd72a7-3385-48ef-bd42-f606fba81ae7": {
         "roleName": "Reader", "description": "View all resources, but does not allow you to make any changes.",
         "actions": ["*/read"], "notActions": []},

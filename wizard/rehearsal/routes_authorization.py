@@ -12,9 +12,24 @@ from wizard.rehearsal.router import Router
 _PRINCIPAL = re.compile(r"(?:assignedTo\('([^']+)'\)|principalId\s+eq\s+'([^']+)')", re.IGNORECASE)
 
 
+def _made(req: Request) -> list[dict[str, Any]]:
+    """Role assignments deployments wrote, as ARM lists them (with their scope)."""
+    model = req.world.model
+    with model.lock:
+        made = [dict(v) for v in model.data["resources"].values()
+                if str(v.get("type", "")).lower() == "microsoft.authorization/roleassignments"]
+    for item in made:
+        props = dict(item.get("properties") or {})
+        props.setdefault("scope", str(item["id"]).split("/providers/Microsoft.Authorization/roleAssignments/")[0]
+                         .split("/providers/microsoft.authorization/roleassignments/")[0])
+        props.setdefault("principalType", "ServicePrincipal")
+        item["properties"] = props
+    return made
+
+
 def _assignments(req: Request) -> list[dict[str, Any]]:
     scenario = req.world.scenario
-    out = []
+    out = _made(req)
     for item in scenario.role_assignments:
         guid = item.get("roleDefinitionGuid") or role_guid_by_name(str(item.get("role", "")))
         sub_id = item["scope"].split("/")[2] if item["scope"].startswith("/subscriptions/") else scenario.default_subscription_id

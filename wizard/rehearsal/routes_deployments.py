@@ -12,7 +12,7 @@ import time
 import uuid
 from typing import Any
 
-from wizard.rehearsal import defender
+from wizard.rehearsal import authorization_writes, defender
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal.deployment_views import (View, current_state, deployment_body, deployment_error, find_view,
                                                operations, views_under)
@@ -120,14 +120,23 @@ def _defer(schedule: list[dict[str, Any]], deferred: dict[str, list[dict[str, An
                           "message": _invalid_message(nested_id.rsplit("/", 1)[-1]), "details": details}
 
 
-def _write_errors(schedule: list[dict[str, Any]], sub: str) -> None:
+def _write_errors(schedule: list[dict[str, Any]], sub: str, world: Any) -> None:
     """Writes a provider refuses only when the resource is written (no preflight): a Defender
-    plan with a retired sub-plan fails its operation, as it does in Azure."""
-    for entry in schedule:
-        if entry["type"].lower() == defender.PRICINGS_TYPE and not entry.get("error"):
-            refused = defender.write_error(sub, entry["name"], (entry.get("state") or {}).get("properties") or {})
+    plan with a retired sub-plan, a policy assignment without the identity its policy needs,
+    a role assignment for a principal Entra ID does not know yet. Each fails its operation,
+    as it does in Azure; what the deployment wrote before counts as written."""
+    planned: dict[str, dict[str, Any]] = {}
+    writes = authorization_writes.Writes(world.model, world.scenario, planned)
+    for entry in sorted(schedule, key=lambda e: e["start"]):
+        state = entry.get("state") or {}
+        if not entry.get("error"):
+            if entry["type"].lower() == defender.PRICINGS_TYPE:
+                refused = defender.write_error(sub, entry["name"], state.get("properties") or {})
+            else:
+                refused = authorization_writes.write_error(writes, entry["id"], entry["type"], entry["name"], state)
             if refused:
                 entry["error"] = {**refused, "target": entry["id"]}
+        planned[entry["id"].lower()] = state
 
 
 def put_deployment(req: Request) -> Response:
@@ -147,7 +156,7 @@ def put_deployment(req: Request) -> Response:
                for r in plan.resources]
     schedule = sched.build_schedule(entries, factor, fail_type, fail_error)
     _defer(schedule, validation.deferred)
-    _write_errors(schedule, sub)
+    _write_errors(schedule, sub, req.world)
     run_id = uuid.uuid4().hex.upper()[:20]
     record = {
         "id": dep_id, "name": req.params["name"], "location": (req.body or {}).get("location"),

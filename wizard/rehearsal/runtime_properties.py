@@ -61,6 +61,10 @@ def enrich(resource: dict[str, Any], find: Finder) -> dict[str, Any]:
     rtype = str(out.get("type", "")).lower()
     rid = str(out["id"])
     props["provisioningState"] = "Succeeded"
+    identity = out.get("identity")
+    if isinstance(identity, dict) and "systemassigned" in str(identity.get("type", "")).lower():
+        # Entra ID makes the service principal; the tenant id comes from the scenario (not known here)
+        identity.setdefault("principalId", stable_guid("system-identity", rid))
     if rtype == "microsoft.network/publicipaddresses":
         props.setdefault("ipAddress", public_ip_for(out["name"]))
         props.setdefault("publicIPAllocationMethod", "Static")

@@ -95,7 +95,7 @@ def validate_plan(plan: Plan, world: World, subscription_id: str, preflight: boo
         sink.extend(_provider_registered(res, world, subscription_id))
         # ARM's preflight evaluates deny policies; the assignments already in the subscription
         # count (one this same deployment creates does not: see policy_rules).
-        sink.extend(policy_rules.denials(world.model, world.scenario, res.id, res.type, res.name))
+        sink.extend(policy_rules.denials(world.model, world.scenario, res.id, res.type, res.name, res.declared))
         loc = normalize_location(res.location or "")
         if loc in NON_REGIONAL:
             continue

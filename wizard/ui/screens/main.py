@@ -95,10 +95,15 @@ class MainScreen(Screen[None]):
     def opening_step(self) -> str:
         """Where a (resumed) session opens: the step whose deployment was interrupted - the
         re-attach question is about it, so it must be the step behind the dialog - else the
-        first step not done yet."""
+        step the operator was working on when they left (the welcome menu says "at <step>"),
+        if it is not done, else the first step not done yet."""
         interrupted = self.workspace.interrupted_steps()
         if interrupted:
             return interrupted[0]
+        left_at = self.workspace.session.state.current_step
+        built = {s.id for s in self.workspace.built_steps()}
+        if left_at in built and self.workspace.status_of(left_at) != StepStatus.DONE:
+            return left_at
         return self.workspace.next_step() or self.workspace.registry[0].id
 
     def on_resize(self, event: events.Resize) -> None:

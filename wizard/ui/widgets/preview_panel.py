@@ -48,8 +48,9 @@ def counts_line(counts: Mapping[str, int]) -> str:
 def change_prompt(change: PlannedChange, expanded: bool = False) -> Text:
     """One planned change: mark, name and (dim) type; its deltas when expanded."""
     kind = change.change_type
-    text = Text(f"{MARK.get(kind, ' ')} {change.name}", style=STYLE.get(kind, ""))
-    text.append(f"  {change.resource_type}", style="dim")
+    label = getattr(change, "label", "")
+    text = Text(f"{MARK.get(kind, ' ')} {label or change.name}", style=STYLE.get(kind, ""))
+    text.append(f"  {change.resource_type}" + (f" {change.name}" if label else ""), style="dim")
     reason = getattr(change, "reason", "")  # why ARM cannot predict it (Unsupported, a nested deployment)
     if reason:
         text.append(f"\n    {reason}", style="dim italic")
