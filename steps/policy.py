@@ -73,18 +73,24 @@ def _subscription_resources(ctx: StepContext) -> list[dict[str, Any]]:
 def _outputs(groups: Mapping[str, Mapping[str, Any]], ctx: StepContext) -> dict[str, Any]:
     assert ctx.azure is not None
     sub = ctx.azure.subscription_id
+    ids = dict(groups.get("subscription") or {})
     out: dict[str, Any] = {f"{key}_resource_group": ctx.answers[f"{key}_group"] for key in GROUPS}
     out.update({f"{key}_resource_group_id": f"/subscriptions/{sub}/resourceGroups/{ctx.answers[f'{key}_group']}"
                 for key in GROUPS})
     out["location"] = _region(ctx)
     out["enforcement"] = ctx.answers["enforcement"]
-    ids = dict(groups.get("subscription") or {})
     out["custom_definition_ids"] = {key.removeprefix("definition:"): value for key, value in ids.items()
                                     if key.startswith("definition:")}
     out["defender_initiative_id"] = ids.get("initiative", "")
     out["defender_initiative_assigned"] = _keeps_plans_on(ctx.answers)
     out["defender_plans"] = {plan: {"pricingTier": "Standard", "subPlan": s.get("subPlan")}
                              for plan, s in tpl.defender_plans(str(ctx.answers["defender"])).items()}
+    before = ((ctx.checks.get("policy.defender-plans") or {}).get("evidence") or {}).get("before") or {}
+    out["defender_plans_before"] = {plan: {"pricingTier": b.get("pricingTier"), "subPlan": b.get("subPlan")}
+                                    for plan, b in before.items()}
+    out["policy_assignment_ids"] = sorted(i for key in GROUPS for i in (groups.get(key) or {}).get("assignmentIds") or [])
+    if ids.get("initiative_assignment"):
+        out["policy_assignment_ids"].append(ids["initiative_assignment"])
     return out
 
 
@@ -136,7 +142,7 @@ POLICY = StepDefinition(
         groups=tuple(_group(key) for key in GROUPS),
         outputs=_outputs,
         subscription_resources=_subscription_resources,
-        subscription_outputs=lambda ctx: tpl.definition_outputs(),
+        subscription_outputs=lambda ctx: tpl.definition_outputs(_keeps_plans_on(ctx.answers)),
     ),
     verify=(
         Check("policy.verify-defender", "Defender plans enabled, extensions included",

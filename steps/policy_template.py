@@ -53,10 +53,12 @@ def definition_ids(group_key: str) -> tuple[str, ...]:
     return tuple(f"[{_definition_id(d['key'])}]" for d in definitions_assigned_to(group_key))
 
 
-def definition_outputs() -> dict[str, str]:
+def definition_outputs(initiative_assigned: bool) -> dict[str, str]:
     """The ids the step reports (the spoke step assigns the NIC rule with its VNet)."""
     out = {f"definition:{d['key']}": f"[{_definition_id(d['key'])}]" for d in custom()["definitions"]}
     out["initiative"] = f"[{_set_id(initiative()['key'])}]"
+    if initiative_assigned:
+        out["initiative_assignment"] = f"[{_assignment_id(initiative()['key'])}]"
     return out
 
 
@@ -196,10 +198,14 @@ def builtin_audits(group_key: str) -> list[dict[str, Any]]:
 
 
 def group_template(group_key: str, group_name: str, types: list[str], enforcement: str) -> dict[str, Any]:
+    """A group's assignments, and their ids as an output (the step reports them)."""
     resources = [allowed_resource_types_assignment(group_name, types, enforcement)]
     resources += [builtin_audit_assignment(b, group_name, enforcement) for b in builtin_audits(group_key)]
     resources += [custom_deny_assignment(d, group_name, enforcement) for d in definitions_assigned_to(group_key)]
-    return {"$schema": RG_SCHEMA, "contentVersion": "1.0.0.0", "parameters": {}, "resources": resources}
+    names = [str(r["name"])[1:-1] for r in resources]  # each name is an expression: "[guid(...)]"
+    ids = ", ".join(f"resourceId('Microsoft.Authorization/policyAssignments', {n})" for n in names)
+    return {"$schema": RG_SCHEMA, "contentVersion": "1.0.0.0", "parameters": {}, "resources": resources,
+            "outputs": {"assignmentIds": {"type": "array", "value": f"[createArray({ids})]"}}}
 
 
 def defender_plans(choice: str) -> dict[str, dict[str, Any]]:

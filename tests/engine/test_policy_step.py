@@ -114,6 +114,9 @@ def test_the_reference_custom_definitions_and_defender_initiative_are_deployed(t
         given = [r for r in roles if r["principal_id"] == principal]
         assert len(given) == 1 and given[0]["role_definition_id"].endswith("fb1c8493-542b-48eb-b624-b4c8fea62acd")
         assert outputs["defender_initiative_assigned"] is True and outputs["defender_initiative_id"]
+        assert initiative["id"] in outputs["policy_assignment_ids"]
+        assert {a["id"] for a in workload} <= set(outputs["policy_assignment_ids"])
+        assert outputs["defender_plans_before"]["Containers"] == {"pricingTier": "Free", "subPlan": None}
 
 
 def test_containers_only_leaves_the_key_vault_plan_alone(tmp_path: Path) -> None:

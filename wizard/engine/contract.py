@@ -88,7 +88,9 @@ class StepContext:
     """Everything a default, validator, check or action may look at.
 
     ``answers`` are this step's parsed decisions so far; ``outputs`` maps earlier step ids to
-    their outputs; ``azure`` is None when no Azure session exists yet (e.g. unit tests)."""
+    their outputs; ``azure`` is None when no Azure session exists yet (e.g. unit tests);
+    ``checks`` holds this step's stored check results (status, summary and the evidence a
+    check keeps), so outputs can report what a check found before the change."""
 
     step_id: str
     answers: Mapping[str, Any]
@@ -97,6 +99,7 @@ class StepContext:
     session_dir: Any = None  # pathlib.Path of the session folder
     azure: "AzureContext | None" = None
     secrets: "SecretReader | None" = None
+    checks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def output(self, step_id: str, key: str, default: Any = None) -> Any:
         return self.outputs.get(step_id, {}).get(key, default)

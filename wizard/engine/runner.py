@@ -52,7 +52,7 @@ class StepRunner:
     def context(self, answers: Mapping[str, Any] | None = None) -> StepContext:
         return StepContext(step_id=self.step.id, answers=dict(self.state.answers if answers is None else answers),
                            outputs=self.outputs(), mode=self.session.mode, session_dir=self.session.dir,
-                           azure=self.azure, secrets=self.session.secrets)
+                           azure=self.azure, secrets=self.session.secrets, checks=dict(self.state.checks))
 
     def missing_needs(self) -> list[str]:
         return [n for n in self.step.needs if self.session.step(n).status != StepStatus.DONE]
@@ -223,7 +223,9 @@ class StepRunner:
         preview = self.executor().preview(self.context())
         self.state.preview = {"counts": preview.counts(), "template_sha256": preview.template_sha256,
                               "parameters_sha256": preview.parameters_sha256,
-                              "changes": {c.resource_id.lower(): c.change_type for c in preview.changes}}
+                              "changes": {c.resource_id.lower(): c.change_type for c in preview.changes},
+                              # what a person calls a GUID-named resource, for the run's table too
+                              "labels": {c.resource_id.lower(): c.label for c in preview.changes if c.label}}
         for change in preview.changes:  # the first word on each resource is kept (see StepState.first_seen)
             self.state.first_seen.setdefault(change.resource_id.lower(), change.change_type)
         self.state.approved = False
@@ -231,7 +233,8 @@ class StepRunner:
             self.state.status = StepStatus.PREVIEWED
         self.session.record("preview.shown", self.step.id, {
             **self.state.preview, "changes": [
-                {"change": c.change_type, "resource": c.resource_id, "deltas": len(c.deltas)} for c in preview.changes],
+                {"change": c.change_type, "resource": c.resource_id, "deltas": len(c.deltas),
+                 **({"label": c.label} if c.label else {})} for c in preview.changes],
             "notes": list(preview.notes), "correlation_id": preview.correlation_id})
         self.sink(PreviewReady(self.step.id, preview))
         return preview

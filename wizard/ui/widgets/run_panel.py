@@ -90,6 +90,7 @@ class RunPanel(VerticalScroll):
         self._log: list[str] = []
         self._operations: dict[str, OperationState] = {}
         self._outputs: list[tuple[str, str]] = []
+        self._labels: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         action = self.step.action
@@ -148,7 +149,11 @@ class RunPanel(VerticalScroll):
         else:
             bar.update(total=total, progress=done or 0)
 
-    def show_snapshot(self, snapshot: DeploySnapshot, started_at: str = "") -> None:
+    def show_snapshot(self, snapshot: DeploySnapshot, started_at: str = "",
+                      labels: Mapping[str, str] | None = None) -> None:
+        """``labels``: resource id (lower case) -> what the preview called it (a policy's
+        displayName where the resource's name is a GUID)."""
+        self._labels = dict(labels or {})
         done, total = progress_of(snapshot)
         self._bar(done, total)
         since_start = elapsed_since(started_at)
@@ -169,7 +174,7 @@ class RunPanel(VerticalScroll):
         width = self._width()
         combined = width < COMBINED_BELOW
         rest = max(16, width - STATE_WIDTH - TIME_WIDTH - (6 if combined else 8))  # cell padding
-        pairs = [(op.resource_name, short_type(op.resource_type)) for op in self._operations.values()]
+        pairs = [(self._name_of(op), short_type(op.resource_type)) for op in self._operations.values()]
         name_width = rest if combined else best_split(pairs, rest)
         type_width = rest - name_width
         table.clear(columns=True)
@@ -179,7 +184,7 @@ class RunPanel(VerticalScroll):
         if not combined:
             table.add_column("Type", width=type_width, key="type")
         for key, op in self._operations.items():
-            name = Text(wrap_cell(op.resource_name, name_width))
+            name = Text(wrap_cell(self._name_of(op), name_width))
             kind = wrap_cell(short_type(op.resource_type), name_width if combined else type_width)
             if combined:
                 name.append("\n" + kind, style="dim")
@@ -189,6 +194,9 @@ class RunPanel(VerticalScroll):
             if not combined:
                 cells.append(kind)
             table.add_row(*cells, key=key, height=None)
+
+    def _name_of(self, op: OperationState) -> str:
+        return self._labels.get(op.resource_id.lower()) or op.resource_name
 
     def show_action(self, message: str, fraction: float | None) -> None:
         self._bar(None if fraction is None else round(fraction * 100), None if fraction is None else 100)

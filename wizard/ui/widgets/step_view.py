@@ -360,8 +360,10 @@ class StepView(StepWorkers, StepResults, Vertical):
 
     def on_deploy_tick(self, message: DeployTick) -> None:
         message.stop()
-        deployment = self.workspace.session.step(self.step.id).deployment
-        self.query_one(RunPanel).show_snapshot(message.snapshot, deployment.started_at if deployment else "")
+        state = self.workspace.session.step(self.step.id)
+        labels = (state.preview or {}).get("labels") or {}
+        self.query_one(RunPanel).show_snapshot(message.snapshot, state.deployment.started_at if state.deployment else "",
+                                               labels)
         if self.status == StepStatus.RUNNING and not self._shown_running:
             self._shown_running = True  # the engine stored "running": header and navigator say so now
             self.refresh_from_state()
