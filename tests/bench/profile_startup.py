@@ -74,5 +74,5 @@ def run(kind: str, profile: bool) -> dict:
 if __name__ == "__main__":
     kind = sys.argv[1] if len(sys.argv) > 1 else "wizard"
     profile = "--profile" in sys.argv
-    runs = [run(kind, profile) for _ in range(1 if profile else 5)]
+    runs = [run(kind, profile) for _ in range(1 if profile else int(os.environ.get("BENCH_RUNS", "5")))]
     print(json.dumps({k: sorted(round(r[k] * 1000) for r in runs) for k in runs[0]}))

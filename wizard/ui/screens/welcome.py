@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from wizard.session.store import SessionSummary
 from wizard.ui.widgets.menu_item import MenuItem
@@ -40,7 +39,9 @@ def session_line(summary: SessionSummary, titles: dict[str, str], steps: int) ->
 
 
 class WelcomeScreen(Screen[None]):
-    """Menu lines mirror the keys so mouse and keyboard users see the same choices."""
+    """Menu lines mirror the keys so mouse and keyboard users see the same choices. No footer:
+    every line shows its own key and the hint says how to move, so a footer would repeat the
+    card (and its widgets and stylesheet were a tenth of the first frame's time)."""
 
     AUTO_FOCUS = ".menu-item"
     BINDINGS = [
@@ -66,7 +67,6 @@ class WelcomeScreen(Screen[None]):
                 yield from self._menu()
             else:
                 yield from self._chooser(self.mode)
-        yield Footer()
 
     def _menu(self) -> ComposeResult:
         yield Plain(INTRO, id="welcome-intro")
@@ -93,14 +93,11 @@ class WelcomeScreen(Screen[None]):
         yield MenuItem("Quit", "q", "app.quit_wizard", id="quit")
         yield Plain("↑/↓ to choose, Enter to start, or press the key shown.", id="welcome-hint")
 
-    def on_mount(self) -> None:
-        self.refresh_bindings()  # the footer asked before the menu lines existed
-
     def _item(self, key: str) -> MenuItem | None:
         return next((item for item in self.query(MenuItem) if item.key == key), None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A key works (and shows in the footer) only when a menu line offers it."""
+        """A key works only when a menu line offers it."""
         if action == "pick":
             return self._item(str(parameters[0])) is not None
         return True
