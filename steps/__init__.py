@@ -8,6 +8,7 @@ from steps.hub import HUB
 from steps.identity import IDENTITY
 from steps.policy import POLICY
 from steps.prerequisites import PREREQUISITES
+from steps.spoke import SPOKE
 from steps.tls_certificates import TLS_CERTIFICATES
 from wizard.engine.contract import StepDefinition
 
@@ -18,7 +19,7 @@ REGISTRY: tuple[StepDefinition, ...] = (
     POLICY,
     HUB,
     not_built.JUMPBOX_IMAGE,
-    not_built.SPOKE,
+    SPOKE,
     not_built.CLUSTER,
     not_built.BOOTSTRAP,
     not_built.WORKLOAD,

@@ -100,11 +100,17 @@ def _check_region(ctx: StepContext) -> Finding:
 
 
 def _outputs(groups: Mapping[str, Mapping[str, Any]], ctx: StepContext) -> dict[str, Any]:
-    arm_outputs = groups.get("hub", {})
+    """What the spokes build on: the firewall as next hop and DNS server, the policy their egress
+    rules join, and the hub's ranges (the spoke must not overlap them; SSH comes from Bastion)."""
+    arm_outputs, a = groups.get("hub", {}), ctx.answers
+    policy_id = str(arm_outputs.get("hubVnetId", "")).split("/providers/")[0] + \
+        f"/providers/Microsoft.Network/firewallPolicies/{a['firewall_policy_name']}"
     return {"hub_vnet_id": arm_outputs.get("hubVnetId"), "firewall_private_ip": arm_outputs.get("firewallPrivateIp"),
             "log_analytics_id": arm_outputs.get("logAnalyticsWorkspaceId"),
-            "bastion_id": arm_outputs.get("bastionHostId"), "resource_group": ctx.answers["resource_group"],
-            "location": ctx.answers["location"]}
+            "bastion_id": arm_outputs.get("bastionHostId"), "resource_group": a["resource_group"],
+            "location": a["location"], "firewall_policy_id": policy_id, "address_space": a["hub_cidr"],
+            "bastion_subnet": a["bastion_subnet"], "dns_proxy": bool(a.get("dns_proxy")) and not _basic(a),
+            "vnet_name": a["vnet_name"]}
 
 
 def _verify_firewall_ip(ctx: StepContext) -> Finding:

@@ -13,8 +13,6 @@ def planned(step_id: str, title: str, summary: str, needs: tuple[str, ...]) -> S
 
 JUMPBOX_IMAGE = planned("jumpbox-image", "Jump box image", "A hardened operations VM image for the private cluster.",
                         ("hub",))
-SPOKE = planned("spoke", "Spoke network", "The cluster's virtual network, peered to the hub, egress via the firewall.",
-                ("hub",))
 CLUSTER = planned("cluster", "AKS cluster and services", "Private AKS cluster, ACR, Key Vault, App Gateway, monitoring.",
                   ("spoke", "identity", "tls-certificates"))
 BOOTSTRAP = planned("bootstrap", "Bootstrap (images + GitOps)", "Import images into ACR and bootstrap Flux GitOps.",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.rehearsal import deployment_schedule as sched
+from wizard.rehearsal import network_rules
 from wizard.rehearsal.resource_ids import ResourceIdError, parse_resource_id
 from wizard.rehearsal.template_evaluation import DEPLOYMENT_TYPE
 
@@ -122,10 +123,14 @@ class SubscriptionModel:
                 self.put_resource_group(sub, state["name"], str(state.get("location", "")), state.get("tags"))
                 return
             self.data["resources"][state["id"].lower()] = copy.deepcopy(state)
-            parsed = parse_resource_id(state["id"])
-            parent_id = parsed.parent_id
-            if parent_id and parent_id.lower() in self.data["resources"]:
-                self._reflect_child(self.data["resources"][parent_id.lower()], parsed.types[-1], state)
+            written = [self.data["resources"][state["id"].lower()]]
+            if rtype == network_rules.PEERING:  # both sides' state changes once the second exists
+                written = network_rules.settle_peerings(self.data["resources"], state) or written
+            for child in written:
+                parsed = parse_resource_id(child["id"])
+                parent_id = parsed.parent_id
+                if parent_id and parent_id.lower() in self.data["resources"]:
+                    self._reflect_child(self.data["resources"][parent_id.lower()], parsed.types[-1], child)
 
     @staticmethod
     def _reflect_child(parent: dict[str, Any], child_key: str, state: dict[str, Any]) -> None:
@@ -215,6 +220,11 @@ class SubscriptionModel:
                 children = parent.get("properties", {}).get(parsed.types[-1])
                 if isinstance(children, list):
                     children[:] = [c for c in children if str(c.get("name", "")).lower() != parsed.name.lower()]
+            for peering in network_rules.disconnect_orphans(self.data["resources"]):
+                peering_id = parse_resource_id(peering["id"])
+                owner = self.data["resources"].get((peering_id.parent_id or "").lower())
+                if owner is not None:
+                    self._reflect_child(owner, peering_id.types[-1], peering)
             return bool(gone)
 
     def start_group_delete(self, sub: str, name: str, token: str, due: float) -> None:

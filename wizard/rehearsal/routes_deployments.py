@@ -12,11 +12,12 @@ import time
 import uuid
 from typing import Any
 
-from wizard.rehearsal import authorization_writes, defender
+from wizard.rehearsal import authorization_writes, defender, network_rules
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal.deployment_views import (View, current_state, deployment_body, deployment_error, find_view,
                                                operations, views_under)
 from wizard.rehearsal.http_types import ArmError, Request, Response, being_deleted, error_object, not_found
+from wizard.rehearsal.resource_ids import ResourceIdError, parse_resource_id
 from wizard.rehearsal.router import Router
 from wizard.rehearsal.routes_subscriptions import require_subscription
 from wizard.rehearsal.template_evaluation import DEPLOYMENT_TYPE, Plan, Scope, plan_template
@@ -127,16 +128,49 @@ def _write_errors(schedule: list[dict[str, Any]], sub: str, world: Any) -> None:
     as it does in Azure; what the deployment wrote before counts as written."""
     planned: dict[str, dict[str, Any]] = {}
     writes = authorization_writes.Writes(world.model, world.scenario, planned)
+    links = _dns_links(world.model)
+
+    def find(rid: str) -> Any:
+        return planned.get(rid.lower()) or world.model.resource(rid)
+
     for entry in sorted(schedule, key=lambda e: e["start"]):
         state = entry.get("state") or {}
         if not entry.get("error"):
-            if entry["type"].lower() == defender.PRICINGS_TYPE:
+            kind = entry["type"].lower()
+            refused = _parent_missing(entry, find)
+            if refused is None and kind == defender.PRICINGS_TYPE:
                 refused = defender.write_error(sub, entry["name"], state.get("properties") or {})
-            else:
+            elif refused is None and kind.startswith("microsoft.network/"):
+                refused = network_rules.write_error(entry["id"], entry["type"], state, find, links)
+            elif refused is None:
                 refused = authorization_writes.write_error(writes, entry["id"], entry["type"], entry["name"], state)
             if refused:
                 entry["error"] = {**refused, "target": entry["id"]}
         planned[entry["id"].lower()] = state
+        if entry["type"].lower() == network_rules.DNS_LINK:
+            links[entry["id"].lower()] = state
+
+
+def _dns_links(model: Any) -> dict[str, dict[str, Any]]:
+    with model.lock:
+        return {k: v for k, v in model.data["resources"].items()
+                if str(v.get("type", "")).lower() == network_rules.DNS_LINK}
+
+
+def _parent_missing(entry: dict[str, Any], find: Any) -> dict[str, Any] | None:
+    """A child resource (a peering, a rule collection group) needs its parent, written
+    earlier or already there: ARM's ParentResourceNotFound otherwise."""
+    if entry["type"].count("/") < 2 or entry["type"].lower() == DEPLOYMENT_TYPE:
+        return None
+    try:
+        parent = parse_resource_id(entry["id"]).parent_id
+    except ResourceIdError:
+        return None
+    if parent is None or find(parent) is not None:
+        return None
+    return {"code": "ParentResourceNotFound",
+            "message": f"Can not perform requested operation on nested resource. Parent resource "
+                       f"'{parent.rsplit('/', 1)[-1]}' not found."}
 
 
 def put_deployment(req: Request) -> Response:
