@@ -152,6 +152,7 @@ HUB = StepDefinition(
     lesson="hub.md",
     built=True,
     needs=("prerequisites",),
+    after=("policy",),
     fields=(
         Field("location", "Region", "The hub lives in the same region as the cluster; it must offer zones 1-3.",
               default=_region_default, validators=(region_error,)),

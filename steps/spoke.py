@@ -173,6 +173,7 @@ SPOKE = StepDefinition(
     lesson="spoke.md",
     built=True,
     needs=("hub",),
+    after=("policy",),
     fields=(
         Field("location", "Region", "The spoke must be in the hub's region: the firewall inspects only traffic routed "
               "to it in its own region.", default=_region, validators=(region_error,)),

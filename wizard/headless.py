@@ -1,15 +1,18 @@
 """``aks-wizard run``: every built step with default (or resumed) decisions, one line per
-event, no prompts. Same engine and Workspace as the TUI; only the sink differs."""
+event, no prompts; independent steps run side by side (``wizard.engine.pipeline``). Same
+engine and Workspace as the TUI; only the sink differs."""
 
 from __future__ import annotations
 
 import re
 import sys
+import threading
 from typing import Any, Callable, Mapping, Sequence, TextIO
 
 from wizard.azure.remedies import TUI_KEYS, with_session
+from wizard.engine import pipeline
 from wizard.engine.arm import AzureCallFailed
-from wizard.engine.contract import Check, CheckStatus
+from wizard.engine.contract import Check, CheckStatus, StepDefinition
 from wizard.engine.events import (ActionProgress, CheckFinished, DeployProgress, Event, Notice, PreviewReady,
                                   StepFinished)
 from wizard.engine.runner import StepBlocked
@@ -45,12 +48,18 @@ class LinePrinter:
     def __init__(self, out: TextIO = sys.stdout, session_id: str | None = None) -> None:
         self.out = out
         self.session_id = session_id
-        self._seen: dict[tuple[str, str], str] = {}
+        self._seen: dict[tuple[str, str, str], str] = {}
+        self.lock = threading.RLock()  # steps run side by side: one line at a time, never interleaved
 
     def __call__(self, event: Event) -> None:
-        line = self.format(event)
+        with self.lock:
+            line = self.format(event)
         if line:
-            print(line, file=self.out, flush=True)
+            self.say(line)
+
+    def say(self, text: str, stream: TextIO | None = None) -> None:
+        with self.lock:
+            print(text, file=stream or self.out, flush=True)
 
     def format(self, event: Event) -> str | None:
         if isinstance(event, CheckFinished):
@@ -65,7 +74,7 @@ class LinePrinter:
         if isinstance(event, DeployProgress):
             lines = []
             for op in event.snapshot.operations:
-                key = (op.resource_type, op.resource_name)
+                key = (event.step, op.resource_type, op.resource_name)
                 if self._seen.get(key) != op.state:
                     self._seen[key] = op.state
                     lines.append(f"[{event.step}] {op.state:<9} {op.resource_type}/{op.resource_name}"
@@ -83,11 +92,13 @@ class LinePrinter:
 def run_headless(ws: Workspace, yes: bool, accept_defaults: bool, overrides: Mapping[str, str],
                  out: TextIO = sys.stdout, err: TextIO = sys.stderr,
                  answers: Mapping[str, Mapping[str, Any]] | None = None, notes: Sequence[str] = ()) -> int:
-    """Return 0 when every built step is done; 1 with the failing step, check or error; 2 when
-    a step has no decisions to go on. ``notes`` are printed right after the session line."""
+    """Run every built step not done yet, each as soon as the steps it needs are done (several
+    at once: ``wizard.engine.pipeline``). Return 0 when every built step is done; 1 when a step
+    failed or was blocked (the others still finish); 2 when a step has no decisions to go on.
+    ``notes`` are printed right after the session line."""
     sid = ws.session.id
     printer = LinePrinter(out, sid)
-    say: Callable[[str], None] = lambda text: print(text, file=out, flush=True)  # noqa: E731
+    say: Callable[[str], None] = lambda text: printer.say(text)  # noqa: E731
     say(f"session {sid} ({ws.session.mode}) in {ws.session.dir}")
     for note in notes:
         say(note)
@@ -97,56 +108,95 @@ def run_headless(ws: Workspace, yes: bool, accept_defaults: bool, overrides: Map
             ws.runner(step_id, printer).deploy()
         except (AzureCallFailed, StepBlocked) as exc:
             return _fail(err, step_id, exc, sid)
+    todo = []
     for step in ws.built_steps():
         if ws.status_of(step.id) == StepStatus.DONE:
             say(f"[{step.id}] already done")
-            continue
-        runner = ws.runner(step.id, printer)
+        else:
+            todo.append(step)
+    run = _StepRun(ws, printer, err, yes, accept_defaults, overrides, answers or {})
+    outcomes = pipeline.run_pipeline(todo, ws.status_of, run)
+    for outcome in outcomes:
+        if outcome.code == pipeline.NOT_STARTED:
+            printer.say(f"[{outcome.step_id}] not started: {outcome.why}", err)
+        elif outcome.code == pipeline.FAILED and outcome.why:  # an unexpected error, not a reported failure
+            printer.say(f"[{outcome.step_id}] stopped by an unexpected error: {outcome.why}; nothing was lost; "
+                        f"resume with: {resume_command(sid)}", err)
+    ws.refresh_completion()
+    unfinished = [o for o in outcomes if o.code != pipeline.DONE]
+    if not unfinished:
+        say(f"all built steps done; audit log: {ws.session.dir / 'audit.jsonl'}")
+        return 0
+    labels = {pipeline.FAILED: "failed", pipeline.NO_DECISIONS: "no decisions", pipeline.NOT_STARTED: "not started"}
+    printer.say("not done: " + ", ".join(f"{o.step_id} ({labels[o.code]})" for o in unfinished), err)
+    codes = {o.code for o in unfinished}  # a step not started behind one without decisions: the cause is 2
+    return 1 if pipeline.FAILED in codes or pipeline.NO_DECISIONS not in codes else 2
+
+
+class _StepRun:
+    """One step from decisions to done, as headless runs it (called by the pipeline, possibly
+    beside other steps in other threads: every line goes through the printer's lock)."""
+
+    def __init__(self, ws: Workspace, printer: LinePrinter, err: TextIO, yes: bool, accept_defaults: bool,
+                 overrides: Mapping[str, str], answers: Mapping[str, Mapping[str, Any]]) -> None:
+        self.ws, self.printer, self.err = ws, printer, err
+        self.yes, self.accept_defaults, self.overrides, self.answers = yes, accept_defaults, overrides, answers
+
+    def _err(self, text: str) -> None:
+        self.printer.say(text, self.err)
+
+    def __call__(self, step: StepDefinition) -> int:
+        ws, sid = self.ws, self.ws.session.id
+        runner = ws.runner(step.id, self.printer)
         try:
-            raw = dict((answers or {}).get(step.id, {}))
-            if not raw and not accept_defaults and not runner.state.answers:
-                print(f"[{step.id}] no decisions recorded for this step: resume with --accept-defaults to use its "
-                      f"defaults ({resume_command(sid)} --accept-defaults), or decide them in the TUI "
-                      f"({tui_command(sid)})", file=err)
-                return 2
+            raw = dict(self.answers.get(step.id, {}))
+            if not raw and not self.accept_defaults and not runner.state.answers:
+                self._err(f"[{step.id}] no decisions recorded for this step: resume with --accept-defaults to use "
+                          f"its defaults ({resume_command(sid)} --accept-defaults), or decide them in the TUI "
+                          f"({tui_command(sid)})")
+                return pipeline.NO_DECISIONS
             errors = runner.submit_decisions({**runner.defaults(), **raw})
             if errors:
                 for field_id, message in errors.items():
-                    print(f"[{step.id}] decision {field_id}: {message}", file=err)
-                return 1
+                    self._err(f"[{step.id}] decision {field_id}: {message}")
+                return pipeline.FAILED
             runner.run_checks()
             for check_id in list(runner.blocking()):
                 entry = runner.state.checks[check_id]
-                if entry["status"] == CheckStatus.WARN.value and check_id in overrides:
-                    runner.override(check_id, overrides[check_id])
-                    say(f"[{step.id}] check {check_id}: overridden ({overrides[check_id]})")
-            if blocking := runner.blocking():
-                for check_id in blocking:
-                    entry = runner.state.checks[check_id]
-                    print(f"[{step.id}] blocked by check {check_id}: {entry['status'].upper()} {entry['summary']}",
-                          file=err)
-                    if entry.get("remedy"):
-                        print(f"[{step.id}]   remedy: {with_session(entry['remedy'], sid)}", file=err)
-                    check = next((c for c in step.checks if c.id == check_id), None)
-                    for hint in blocked_hints(check_id, check, entry, check_id in overrides, sid):
-                        print(f"[{step.id}]   {hint}", file=err)
-                print(f"[{step.id}] nothing was lost; once resolved, re-run the checks with: {resume_command(sid)}",
-                      file=err)
-                return 1
+                if entry["status"] == CheckStatus.WARN.value and check_id in self.overrides:
+                    runner.override(check_id, self.overrides[check_id])
+                    self.printer.say(f"[{step.id}] check {check_id}: overridden ({self.overrides[check_id]})")
+            if runner.blocking():
+                self._report_blocked(step, runner)
+                return pipeline.FAILED
             if step.action is None:
                 runner.complete_without_action()
-                continue
+                return pipeline.DONE
             runner.preview()
-            if not yes:
-                print(f"[{step.id}] preview shown; to approve it and deploy: {resume_command(sid)}", file=err)
-                return 1
+            if not self.yes:
+                self._err(f"[{step.id}] preview shown; to approve it and deploy: {resume_command(sid)}")
+                return pipeline.FAILED
             runner.approve()
             runner.deploy()
+            return pipeline.DONE
         except (AzureCallFailed, StepBlocked) as exc:
-            return _fail(err, step.id, exc, sid)
-    ws.refresh_completion()
-    say(f"all built steps done; audit log: {ws.session.dir / 'audit.jsonl'}")
-    return 0
+            with self.printer.lock:
+                _fail(self.err, step.id, exc, sid)
+            return pipeline.FAILED
+
+    def _report_blocked(self, step: StepDefinition, runner: Any) -> None:
+        sid = self.ws.session.id
+        lines = []
+        for check_id in runner.blocking():
+            entry = runner.state.checks[check_id]
+            lines.append(f"[{step.id}] blocked by check {check_id}: {entry['status'].upper()} {entry['summary']}")
+            if entry.get("remedy"):
+                lines.append(f"[{step.id}]   remedy: {with_session(entry['remedy'], sid)}")
+            check = next((c for c in step.checks if c.id == check_id), None)
+            lines += [f"[{step.id}]   {hint}" for hint in blocked_hints(check_id, check, entry,
+                                                                      check_id in self.overrides, sid)]
+        lines.append(f"[{step.id}] nothing was lost; once resolved, re-run the checks with: {resume_command(sid)}")
+        self._err("\n".join(lines))
 
 
 def blocked_hints(check_id: str, check: Check | None, entry: Mapping[str, Any], override_given: bool,

@@ -100,8 +100,9 @@ def test_blocked_runs_print_the_headless_hint_with_the_real_session(
     assert err[at + 1].startswith(f"[{step}]   remedy: ")
     assert err[at + 2].startswith(f"[{step}]   ") and hint in err[at + 2]
     assert f"aks-wizard --resume {session_id}" in err[at + 2]
-    assert err[-1] == (f"[{step}] nothing was lost; once resolved, re-run the checks with: "
-                       f"aks-wizard run --resume {session_id} --yes")
+    assert (f"[{step}] nothing was lost; once resolved, re-run the checks with: "
+            f"aks-wizard run --resume {session_id} --yes") in err
+    assert err[-1].startswith("not done: ") and f"{step} (failed)" in err[-1]  # steps that ran beside it finished
 
 
 def test_a_failed_deployment_names_the_real_session_and_translates_a_tui_key(tmp_path: Path) -> None:
@@ -122,5 +123,6 @@ def test_a_failed_deployment_names_the_real_session_and_translates_a_tui_key(tmp
     remedy = next(i for i, line in enumerate(err) if line.startswith("[hub]   remedy: "))
     assert re.search(r"\b(press|key) [a-z]\b", err[remedy], re.IGNORECASE)  # written for the TUI
     assert err[remedy + 1].startswith("[hub]   ") and f"aks-wizard --resume {session_id}" in err[remedy + 1]
-    assert err[-1] == f"[hub] nothing was lost; resume with: aks-wizard run --resume {session_id} --yes"
+    assert f"[hub] nothing was lost; resume with: aks-wizard run --resume {session_id} --yes" in err
+    assert err[-1] == "not done: hub (failed), spoke (not started)"  # the spoke needs the hub
     assert "<session-id>" not in proc.stderr

@@ -62,7 +62,9 @@ def test_a_state_file_from_before_run_options_still_loads_and_says_what_to_pass(
     bare = run_cli(tmp_path, "run", "--resume", session_id, "--yes", "--pace", PACE)
     assert bare.returncode == 2, bare.stdout + bare.stderr
     assert_no_traceback(bare.stdout, bare.stderr)
-    message = [line for line in bare.stderr.splitlines() if line.startswith("[identity] no decisions")]  # the first step after TLS
+    # the first run previewed TLS, identity and policy side by side and stopped; the hub waited
+    # on policy, so it is the step without decisions now
+    message = [line for line in bare.stderr.splitlines() if line.startswith("[hub] no decisions")]
     assert len(message) == 1
     assert f"aks-wizard run --resume {session_id} --yes --accept-defaults" in message[0]
     assert f"aks-wizard --resume {session_id}" in message[0]  # or decide them in the TUI

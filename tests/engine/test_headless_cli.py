@@ -14,9 +14,10 @@ import pytest
 from steps import REGISTRY
 
 try:
-    from .flow import assert_no_traceback, audit_records, run_cli, session_id_from
+    from .flow import assert_no_traceback, audit_records, only_session_dir, run_cli, session_id_from, verify_session
 except ImportError:  # tests/engine is not a package
-    from flow import assert_no_traceback, audit_records, run_cli, session_id_from  # type: ignore
+    from flow import (assert_no_traceback, audit_records, only_session_dir, run_cli, session_id_from,  # type: ignore
+                      verify_session)
 
 BUILT = [s for s in REGISTRY if s.built]
 
@@ -180,3 +181,21 @@ def test_audit_export_of_a_broken_log(finished: dict[str, Any], tmp_path: Path, 
     assert_no_traceback(allowed.stdout, allowed.stderr)
     top = " ".join(line.lstrip("> ") for line in out.read_text().splitlines()[:8])
     assert "UNVERIFIED" in top and "record seq 5 (line 5)" in top  # prominent, and names the first bad record
+
+
+def test_independent_steps_run_side_by_side_and_the_chain_stays_one(tmp_path: Path) -> None:
+    """Identity's Graph writes land while the policy deployment runs (both need only step 1);
+    the hub starts after policy (its resource group is the policy step's); one ordered,
+    intact audit chain records both."""
+    proc = run_cli(tmp_path, "run", "--rehearsal", "--accept-defaults", "--yes", "--pace", "600", timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    session = only_session_dir(tmp_path)
+    records = audit_records(session)
+    seq = {(r["step"], r["kind"]): r["seq"] for r in records}
+    started, succeeded = seq[("policy", "deployment.started")], seq[("policy", "deployment.succeeded")]
+    created = [r["seq"] for r in records if r["step"] == "identity" and r["kind"] == "directory.created"]
+    assert any(started < s < succeeded for s in created), (started, succeeded, created)
+    assert seq[("hub", "deployment.started")] > seq[("policy", "step.completed")]
+    assert seq[("spoke", "deployment.started")] > seq[("hub", "step.completed")]
+    assert [r["seq"] for r in records] == list(range(1, len(records) + 1))
+    assert verify_session(session).ok

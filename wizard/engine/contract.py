@@ -322,7 +322,7 @@ class StepDefinition:
     summary: str
     lesson: str  # file name under assets/lessons/
     built: bool
-    needs: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()  # steps that must be done first (exact: it decides what may run together)
     fields: tuple[Field, ...] = ()
     checks: tuple[Check, ...] = ()
     action: StepAction | None = None
@@ -333,6 +333,9 @@ class StepDefinition:
     on_decided: Callable[[StepContext], None] | None = None
     # For steps without an action: the outputs they hand on once their checks pass.
     collect_outputs: Callable[[StepContext], dict[str, Any]] | None = None
+    # Steps whose outputs this step's defaults read (the hub's resource group is the one the
+    # policy step made): a headless run that includes them starts this step after them.
+    after: tuple[str, ...] = ()
     # Secret fields captured by the action itself (e.g. generated private keys) are not
     # fields; they go straight to the secret store. Nothing else differs between steps.
 
