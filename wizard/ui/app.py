@@ -210,15 +210,19 @@ class WizardApp(App[int]):
         from wizard.ui.screens.main import MainScreen
 
         main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
-        if main is not None and main.deploy_running():
+        running = main.running_titles() if main is not None else []
+        if running:
             def answer(yes: bool | None) -> None:
                 if yes:
                     self.run_worker(self._shutdown_workspace(), name="quit", group="quit")
 
+            one = len(running) == 1
             self.push_screen(ConfirmDialog(
-                "A deployment is running",
-                "Quit anyway? The deployment continues in Azure; resuming this session re-attaches to it.",
-                yes="Quit", no="Stay"), answer)
+                "A deployment is running" if one else f"{len(running)} deployments are running",
+                f"{', '.join(running)}: quit anyway? "
+                + ("The deployment continues" if one else "They continue")
+                + " in Azure; resuming this session re-attaches to "
+                + ("it." if one else "each of them."), yes="Quit", no="Stay"), answer)
             return
         self.run_worker(self._shutdown_workspace(), name="quit", group="quit")
 

@@ -95,3 +95,13 @@ class StepStatusChanged(Message):
     def __init__(self, step: str) -> None:
         super().__init__()
         self.step = step
+
+
+class StepProgress(Message):
+    """How far a step's run is (percent of its resources or actions), for the step list: with
+    several steps running side by side, each shows its own progress there."""
+
+    def __init__(self, step: str, percent: int | None) -> None:
+        super().__init__()
+        self.step = step
+        self.percent = percent

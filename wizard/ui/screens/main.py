@@ -24,7 +24,7 @@ from textual.widgets import ContentSwitcher, Footer, Header
 from wizard.session.state import StepStatus
 from wizard.ui import stylesheets
 from wizard.ui.gate import EngineGate
-from wizard.ui.messages import StepEnded, StepStatusChanged
+from wizard.ui.messages import StepEnded, StepProgress, StepStatusChanged
 from wizard.ui.screens.dialogs import ConfirmDialog
 from wizard.ui.screens.justification import JustificationDialog
 from wizard.ui.status import shown_status
@@ -167,6 +167,10 @@ class MainScreen(Screen[None]):
         for step in self.workspace.registry:
             nav.show_status(step.id, *self._nav_status(step.id))
 
+    def on_step_progress(self, event: StepProgress) -> None:
+        event.stop()
+        self.navigator.show_progress(event.step, event.percent)
+
     def on_step_status_changed(self, event: StepStatusChanged) -> None:
         event.stop()
         self._something_changed()
@@ -187,24 +191,30 @@ class MainScreen(Screen[None]):
         self.refresh_bindings()
 
     def _offer_reattach(self) -> None:
+        """One question for every deployment that was running when the wizard stopped (several
+        may have been, side by side); yes follows each of them, none is submitted again."""
         interrupted = self.workspace.interrupted_steps()
         if not interrupted:
             return
-        step_id = interrupted[0]
-        title = self.workspace.step(step_id).title
+        titles = [f"“{self.workspace.step(s).title}”" for s in interrupted]
 
         def answer(yes: bool | None) -> None:
-            if yes:
+            if not yes:
+                return
+            for step_id in interrupted[1:] + interrupted[:1]:  # the first one ends up on screen
                 self.navigator.select_step(step_id)
-                self.show_step(step_id, activate=True)
+                self.show_step(step_id, activate=step_id == interrupted[0])
                 view = self.view
                 if isinstance(view, StepView):
                     view.when_ready(view.do_reattach)
 
+        one = len(interrupted) == 1
         self.app.push_screen(ConfirmDialog(
-            "Deployment in progress",
-            f"“{title}” was deploying when the wizard stopped. The deployment kept going in Azure.\n"
-            "Re-attach and follow it? Nothing is submitted again.", yes="Re-attach", no="Later"), answer)
+            "Deployment in progress" if one else f"{len(interrupted)} deployments in progress",
+            f"{', '.join(titles)} {'was' if one else 'were'} deploying when the wizard stopped. "
+            f"{'The deployment kept' if one else 'They kept'} going in Azure.\n"
+            f"Re-attach and follow {'it' if one else 'them'}? Nothing is submitted again.",
+            yes="Re-attach", no="Later"), answer)
 
     # -- actions -------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -270,4 +280,9 @@ class MainScreen(Screen[None]):
         self.refresh_bindings()  # "esc Steps" appears in the footer only when it moves the focus
 
     def deploy_running(self) -> bool:
-        return any(isinstance(view, StepView) and view.busy == "deploy" for view in self._views.values())
+        return bool(self.running_titles())
+
+    def running_titles(self) -> list[str]:
+        """The steps whose run is in progress (several may be, side by side)."""
+        return [view.step.title for view in self._views.values()
+                if isinstance(view, StepView) and view.busy == "deploy"]

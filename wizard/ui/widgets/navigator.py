@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import Label, ListItem, ListView
 
 from wizard.engine.contract import StepDefinition
+from wizard.session.state import StepStatus
 from wizard.ui.status import look_of, nav_phrase, short_phrase
 from wizard.ui.widgets.dom_ids import dom_id
 from wizard.ui.widgets.plain import PlainLabel
@@ -34,6 +35,7 @@ class StepItem(ListItem):
         self.title = step.title
         self.status = (status, waiting_numbers)
         self.narrow = False
+        self.progress: int | None = None  # percent done while running
 
     def compose(self) -> ComposeResult:
         yield PlainLabel(look_of(self.status[0]).glyph, classes="nav-glyph")
@@ -42,12 +44,22 @@ class StepItem(ListItem):
 
     def _phrase(self) -> str:
         status, waiting = self.status
+        if status == StepStatus.RUNNING and self.progress is not None:
+            return f"{self.progress}%" if self.narrow else f"running {self.progress}%"
         return short_phrase(status) if self.narrow else nav_phrase(status, waiting)
+
+    def show_progress(self, percent: int | None) -> None:
+        if percent != self.progress:
+            self.progress = percent
+            if self.is_mounted:
+                self.query_one(".nav-status", Label).update(self._phrase())
 
     def show_status(self, status: str, waiting_numbers: list[int]) -> None:
         """Redraw glyph, colour class and status words (when they changed)."""
         if self.status == (status, waiting_numbers):
             return
+        if status != StepStatus.RUNNING:
+            self.progress = None
         self.status = (status, waiting_numbers)
         look = look_of(status)
         self.update_classes({**{css: False for css in self.classes if css.startswith("-")}, look.css_class: True})
@@ -90,6 +102,11 @@ class Navigator(ListView):
 
     def show_status(self, step_id: str, status: str, waiting_numbers: list[int]) -> None:
         self.query_one("#" + dom_id("nav", step_id), StepItem).show_status(status, waiting_numbers)
+
+    def show_progress(self, step_id: str, percent: int | None) -> None:
+        for item in self.query(StepItem):
+            if item.step_id == step_id:
+                item.show_progress(percent)
 
     def select_step(self, step_id: str) -> None:
         for index, item in enumerate(self.query(StepItem)):

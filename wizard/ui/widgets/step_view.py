@@ -22,7 +22,7 @@ from wizard.engine.contract import StepDefinition
 from wizard.session.state import StepStatus
 from wizard.ui.gate import EngineGate
 from wizard.ui.messages import (ActionTick, CheckBegan, CheckDone, DeployTick, EngineNotice, PreviewShown, StepEnded,
-                                StepStatusChanged)
+                                StepProgress, StepStatusChanged)
 from wizard.ui.status import phrase, shown_status
 from wizard.ui.widgets import step_hints
 from wizard.ui.widgets.checks_panel import CheckRow, ChecksPanel
@@ -32,7 +32,7 @@ from wizard.ui.widgets.error_panel import ErrorPanel, failure_from_record
 from wizard.ui.widgets.lesson import LessonView
 from wizard.ui.widgets.plain import Plain
 from wizard.ui.widgets.preview_panel import PreviewPanel
-from wizard.ui.widgets.run_panel import RunPanel
+from wizard.ui.widgets.run_panel import RunPanel, progress_of
 from wizard.ui.widgets.step_keys import ViewFacts, allowed
 from wizard.ui.widgets.step_results import StepResults
 from wizard.ui.widgets.step_workers import StepWorkers
@@ -364,6 +364,8 @@ class StepView(StepWorkers, StepResults, Vertical):
         labels = (state.preview or {}).get("labels") or {}
         self.query_one(RunPanel).show_snapshot(message.snapshot, state.deployment.started_at if state.deployment else "",
                                                labels)
+        done, total = progress_of(message.snapshot)
+        self.post_message(StepProgress(self.step.id, round(100 * done / total) if total else None))
         if self.status == StepStatus.RUNNING and not self._shown_running:
             self._shown_running = True  # the engine stored "running": header and navigator say so now
             self.refresh_from_state()
@@ -372,6 +374,8 @@ class StepView(StepWorkers, StepResults, Vertical):
     def on_action_tick(self, message: ActionTick) -> None:
         message.stop()
         self.query_one(RunPanel).show_action(message.text, message.fraction)
+        if message.fraction is not None:
+            self.post_message(StepProgress(self.step.id, round(100 * message.fraction)))
 
     def on_engine_notice(self, message: EngineNotice) -> None:
         message.stop()
