@@ -113,3 +113,12 @@ def test_the_installed_command_refuses_before_creating_a_session(tmp_path: Path,
     assert proc.stderr.startswith(f"aks-wizard run: {args[0]}")
     assert_no_traceback(proc.stderr)
     assert not (tmp_path / "sessions").exists()
+
+
+def test_a_bare_aks_wizard_opens_the_tui_as_parsing_no_arguments_would() -> None:
+    """``aks-wizard`` with no arguments skips the parser (start-up time): it must open the TUI
+    exactly as the parsed empty command line does."""
+    from wizard.cli import tui_options
+    from wizard.cli_parser import parser
+
+    assert tui_options(None) == tui_options(parser().parse_args([]))
