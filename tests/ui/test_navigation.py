@@ -155,3 +155,16 @@ async def test_switching_steps_shows_the_header_at_once(home: Path, prepared) ->
         assert title.startswith("Step 5 · Hub network  —  ready"), title
         await settle(pilot)
         assert view(pilot).query(TabbedContent)  # the tabs fill in right after
+
+
+async def test_a_waiting_step_names_the_step_it_waits_on_by_number_and_title(home: Path) -> None:
+    """The header stays one line at 80 columns ("waiting on step 5"); the banner names it."""
+    app = make_app(home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start_session(pilot)
+        screen.show_step("spoke", activate=True)
+        await settle(pilot)
+        current = screen.view
+        assert current is not None
+        assert "waiting on step 5" in str(current.query_one(".step-title", Static).render())
+        assert "Waiting on step 5 (Hub network)" in str(current.query_one(".step-banner", Static).render())

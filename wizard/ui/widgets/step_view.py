@@ -147,10 +147,13 @@ class StepView(StepWorkers, StepResults, Vertical):
 
     def _header(self) -> tuple[str, str]:
         status, missing = self.shown_status(), self._missing()
-        title = f"Step {self.number} · {self.step.title}  —  {phrase(status, missing)}\n{self.step.summary}"
+        numbers = {step.id: i for i, step in enumerate(self.workspace.registry, start=1)}
+        short = [f"step {numbers.get(n, '?')}" for n in missing]  # the banner below names them in full
+        title = f"Step {self.number} · {self.step.title}  —  {phrase(status, short)}\n{self.step.summary}"
         banner = ""
         if status == StepStatus.WAITING:
-            banner = f"Waiting on {', '.join(missing)}: finish {'it' if len(missing) == 1 else 'them'} first."
+            named = [f"step {numbers.get(n, '?')} ({self.workspace.step(n).title})" for n in missing]
+            banner = f"Waiting on {', '.join(named)}: finish {'it' if len(missing) == 1 else 'them'} first."
         return title, banner
 
     def _idle_hint(self) -> str:
