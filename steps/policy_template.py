@@ -147,17 +147,26 @@ def remediation_role_assignment(init: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def custom_deny_assignment(definition: dict[str, Any], group_name: str, enforcement: str) -> dict[str, Any]:
-    """A custom deny on one group, named from the definition and the group like the reference's."""
+def _group_assignment(definition_id: str, id_expression: str, group_name: str, display: str, description: str,
+                      enforcement: str) -> dict[str, Any]:
+    """An assignment on one group, named from the definition and the group as the reference
+    names it (``id_expression`` is the definition id inside an ARM expression), so a re-run
+    updates it instead of adding a second."""
     return {
         "type": "Microsoft.Authorization/policyAssignments", "apiVersion": POLICY_API,
-        "name": f"[guid({_definition_id(definition['key'])}, resourceGroup().name)]",
+        "name": f"[guid({id_expression}, resourceGroup().name)]",
         "properties": {
-            "displayName": f"[{group_name}] {definition['displayName']}"[:125],
-            "description": f"{definition['description']} (aks-baseline-wizard)",
-            "policyDefinitionId": f"[{_definition_id(definition['key'])}]", "enforcementMode": enforcement,
+            "displayName": f"[{group_name}] {display}"[:125], "description": f"{description} (aks-baseline-wizard)",
+            "policyDefinitionId": definition_id, "enforcementMode": enforcement,
         },
     }
+
+
+def custom_deny_assignment(definition: dict[str, Any], group_name: str, enforcement: str) -> dict[str, Any]:
+    """A custom deny on one group."""
+    expression = _definition_id(definition["key"])
+    return _group_assignment(f"[{expression}]", expression, group_name, definition["displayName"],
+                             definition["description"], enforcement)
 
 
 def allowed_types(group_key: str) -> list[str]:
@@ -182,15 +191,8 @@ def allowed_resource_types_assignment(group_name: str, types: list[str], enforce
 
 def builtin_audit_assignment(builtin: dict[str, Any], group_name: str, enforcement: str) -> dict[str, Any]:
     """One of the built-in audits the reference assigns to a group (its default effect)."""
-    return {
-        "type": "Microsoft.Authorization/policyAssignments", "apiVersion": POLICY_API,
-        "name": f"[guid('{builtin['id']}', resourceGroup().name)]",
-        "properties": {
-            "displayName": f"[{group_name}] {builtin['displayName']}"[:125],
-            "description": f"{builtin['why']} (aks-baseline-wizard)",
-            "policyDefinitionId": builtin["id"], "enforcementMode": enforcement,
-        },
-    }
+    return _group_assignment(builtin["id"], f"'{builtin['id']}'", group_name, builtin["displayName"], builtin["why"],
+                             enforcement)
 
 
 def builtin_audits(group_key: str) -> list[dict[str, Any]]:
