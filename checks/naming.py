@@ -51,7 +51,7 @@ _FIREWALL_FAQ = "https://learn.microsoft.com/azure/firewall/firewall-faq"
 _AKS_DOCS = "azure-aks-docs:articles/aks/create-node-pools.md; AKS REST agent-pools pattern"
 
 
-def _network_rule(label: str, min_len: int, max_len: int, scope: str, source: str = NAMING_SOURCE) -> NameRule:
+def network_rule(label: str, min_len: int, max_len: int, scope: str, source: str = NAMING_SOURCE) -> NameRule:
     """Most Microsoft.Network resources share one rule; only label, length and scope differ."""
     return NameRule(label, min_len, max_len, _NETWORK_CHARS, _NETWORK_SHAPE, _NETWORK_ALLOWED,
                     _NETWORK_ENDS, scope, source)
@@ -62,17 +62,17 @@ NAME_RULES: dict[str, NameRule] = {
         "Resource group", 1, 90, r"[\w\-.()]", r"[\w\-.()]*[\w\-()]",
         "letters, digits, underscores, hyphens, periods and parentheses",
         "not end with a period", "subscription"),
-    "virtual_network": _network_rule("Virtual network", 2, 64, "resource group"),
-    "subnet": _network_rule("Subnet", 1, 80, "virtual network"),
-    "public_ip": _network_rule("Public IP address", 1, 80, "resource group"),
-    "nsg": _network_rule("Network security group", 1, 80, "resource group"),
-    "ip_group": _network_rule("IP group", 1, 80, "resource group"),
-    "application_gateway": _network_rule("Application Gateway", 1, 80, "resource group"),
+    "virtual_network": network_rule("Virtual network", 2, 64, "resource group"),
+    "subnet": network_rule("Subnet", 1, 80, "virtual network"),
+    "public_ip": network_rule("Public IP address", 1, 80, "resource group"),
+    "nsg": network_rule("Network security group", 1, 80, "resource group"),
+    "ip_group": network_rule("IP group", 1, 80, "resource group"),
+    "application_gateway": network_rule("Application Gateway", 1, 80, "resource group"),
     # The naming page says 80; the Firewall FAQ says 50. Enforce the stricter value.
-    "firewall": _network_rule("Azure Firewall", 1, 50, "resource group", _FIREWALL_FAQ),
-    "firewall_policy": _network_rule("Firewall policy", 1, 80, "resource group"),
-    "bastion": _network_rule("Bastion host", 1, 80, "resource group"),
-    "private_endpoint": _network_rule("Private endpoint", 2, 64, "resource group"),
+    "firewall": network_rule("Azure Firewall", 1, 50, "resource group", _FIREWALL_FAQ),
+    "firewall_policy": network_rule("Firewall policy", 1, 80, "resource group"),
+    "bastion": network_rule("Bastion host", 1, 80, "resource group"),
+    "private_endpoint": network_rule("Private endpoint", 2, 64, "resource group"),
     "log_analytics": NameRule(
         "Log Analytics workspace", 4, 63, r"[A-Za-z0-9\-]", _ALNUM_HYPHEN_SHAPE,
         "letters, digits and hyphens", "start and end with a letter or digit", "resource group"),

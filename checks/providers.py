@@ -4,6 +4,8 @@ failure halfway through a deployment; catching them here costs nothing."""
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from wizard.azure.remedies import HEADLESS_RESUME, TUI_KEYS, provider_register_commands
 from wizard.engine.contract import CheckStatus, Finding, StepContext
 
@@ -23,19 +25,25 @@ REQUIRED_PROVIDERS: dict[str, str] = {
 }
 
 
-def _states(ctx: StepContext) -> dict[str, str]:
+def _states(ctx: StepContext, namespaces: Mapping[str, str]) -> dict[str, str]:
     assert ctx.azure is not None
     client = ctx.azure.resources().providers
     out = {}
-    for namespace in REQUIRED_PROVIDERS:
+    for namespace in namespaces:
         provider = client.get(namespace).as_dict()
         out[namespace] = str(provider.get("registrationState", "Unknown"))
     return out
 
 
 def check_providers(ctx: StepContext) -> Finding:
-    """Fail on any required provider that is not Registered; warn when they are all on their way."""
-    states = _states(ctx)
+    """The baseline's providers (prerequisites)."""
+    return check_namespaces(ctx, REQUIRED_PROVIDERS)
+
+
+def check_namespaces(ctx: StepContext, namespaces: Mapping[str, str]) -> Finding:
+    """Fail on any of ``namespaces`` (namespace -> what it is for) that is not Registered;
+    warn when they are all on their way."""
+    states = _states(ctx, namespaces)
     missing = sorted(ns for ns, state in states.items() if state != "Registered")
     evidence = {"providers": states}
     if not missing:
@@ -45,7 +53,7 @@ def check_providers(ctx: StepContext) -> Finding:
         return Finding(CheckStatus.WARN, "Still registering: " + ", ".join(registering), evidence,
                        f"Registration takes a few minutes; run the checks again shortly (key {TUI_KEYS['checks']}; "
                        f"headless: `{HEADLESS_RESUME}`).")
-    detail = "; ".join(f"{ns} ({REQUIRED_PROVIDERS[ns]})" for ns in missing)
+    detail = "; ".join(f"{ns} ({namespaces[ns]})" for ns in missing)
     return Finding(CheckStatus.FAIL, "Not registered: " + detail, evidence, register_remedy(missing))
 
 

@@ -30,7 +30,7 @@ def vm_skus(ctx: StepContext, region: str, names: Iterable[str]) -> dict[str, An
     return out
 
 
-def _capability(sku: Any, name: str) -> str | None:
+def capability(sku: Any, name: str) -> str | None:
     for cap in sku.capabilities or []:
         if cap.name == name:
             return cap.value
@@ -169,7 +169,7 @@ def check_vcpu_quota(ctx: StepContext, region: str, pools: tuple[NodePool, ...])
         sku = skus.get(pool.vm_size.lower())
         if sku is None:
             continue
-        vcpus = int(_capability(sku, "vCPUs") or 0)
+        vcpus = int(capability(sku, "vCPUs") or 0)
         for key in ("cores", sku.family):
             need_start[key] = need_start.get(key, 0) + pool.vcpus_at_start(vcpus)
             need_peak[key] = need_peak.get(key, 0) + pool.vcpus_at_peak(vcpus)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from steps import not_built
 from steps.hub import HUB
 from steps.identity import IDENTITY
+from steps.jumpbox_image import JUMPBOX_IMAGE
 from steps.policy import POLICY
 from steps.prerequisites import PREREQUISITES
 from steps.spoke import SPOKE
@@ -18,7 +19,7 @@ REGISTRY: tuple[StepDefinition, ...] = (
     IDENTITY,
     POLICY,
     HUB,
-    not_built.JUMPBOX_IMAGE,
+    JUMPBOX_IMAGE,
     SPOKE,
     not_built.CLUSTER,
     not_built.BOOTSTRAP,

@@ -74,7 +74,7 @@ def route_table(region: str, firewall_ip: str) -> dict[str, Any]:
                                                           "nextHopIpAddress": firewall_ip}}]}}
 
 
-def _security_rule(rule: list[Any], bastion_prefix: str) -> dict[str, Any]:
+def security_rule(rule: list[Any], bastion_prefix: str) -> dict[str, Any]:
     name, direction, priority, protocol, source, destination, ports = rule
     return {"name": name, "properties": {
         "direction": direction, "priority": priority, "protocol": protocol,
@@ -86,7 +86,7 @@ def _security_rule(rule: list[Any], bastion_prefix: str) -> dict[str, Any]:
 def network_security_group(vnet: str, key: str, region: str, bastion_prefix: str) -> dict[str, Any]:
     rules = layout()["nsgRules"][layout()["subnets"][key]["nsg"]]
     return {"type": "Microsoft.Network/networkSecurityGroups", "apiVersion": NET_API, "name": nsg_name(vnet, key),
-            "location": region, "properties": {"securityRules": [_security_rule(r, bastion_prefix) for r in rules]}}
+            "location": region, "properties": {"securityRules": [security_rule(r, bastion_prefix) for r in rules]}}
 
 
 def _subnet(key: str, a: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,13 +183,13 @@ def spoke_template(a: Mapping[str, Any], hub: Mapping[str, Any], dns_servers: li
     }}
 
 
-def _network_rule(rule: Mapping[str, Any], sources: list[str]) -> dict[str, Any]:
+def network_rule(rule: Mapping[str, Any], sources: list[str]) -> dict[str, Any]:
     return {"ruleType": "NetworkRule", "name": rule["name"], "ipProtocols": rule["ipProtocols"],
             "sourceAddresses": sources, "destinationAddresses": rule["destinationAddresses"],
             "destinationPorts": rule["destinationPorts"]}
 
 
-def _application_rule(rule: Mapping[str, Any], sources: list[str], region: str) -> dict[str, Any]:
+def application_rule(rule: Mapping[str, Any], sources: list[str], region: str) -> dict[str, Any]:
     protocols = [{"protocolType": p.split(":")[0], "port": int(p.split(":")[1])} for p in rule["protocols"]]
     out: dict[str, Any] = {"ruleType": "ApplicationRule", "name": rule["name"], "sourceAddresses": sources,
                            "protocols": protocols}
@@ -208,10 +208,10 @@ def aks_egress_rule_collection_group(policy_name: str, sources: list[str], regio
             "name": f"{policy_name}/{group['name']}", "properties": {"priority": group["priority"], "ruleCollections": [
                 {"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": net["name"],
                  "priority": net["priority"], "action": {"type": "Allow"},
-                 "rules": [_network_rule(r, sources) for r in net["rules"]]},
+                 "rules": [network_rule(r, sources) for r in net["rules"]]},
                 {"ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": app["name"],
                  "priority": app["priority"], "action": {"type": "Allow"},
-                 "rules": [_application_rule(r, sources, region) for r in app["rules"]]}]}}
+                 "rules": [application_rule(r, sources, region) for r in app["rules"]]}]}}
 
 
 def hub_template(a: Mapping[str, Any], hub: Mapping[str, Any], spoke_vnet_id: str) -> dict[str, Any]:

@@ -48,7 +48,7 @@ class LinePrinter:
     def __init__(self, out: TextIO = sys.stdout, session_id: str | None = None) -> None:
         self.out = out
         self.session_id = session_id
-        self._seen: dict[tuple[str, str, str], str] = {}
+        self._seen: dict[tuple[str, ...], str] = {}
         self.lock = threading.RLock()  # steps run side by side: one line at a time, never interleaved
 
     def __call__(self, event: Event) -> None:
@@ -81,6 +81,12 @@ class LinePrinter:
                                  + (f" ({op.error})" if op.error else ""))
             return "\n".join(lines) or None
         if isinstance(event, ActionProgress):
+            # A long action (an image build) reports its clock on every poll: print a line when
+            # what it is doing changes, not each tick of "(12:30 of about 35 min)".
+            head = event.message.split(" (", 1)[0]
+            if self._seen.get((event.step, "action")) == head:
+                return None
+            self._seen[(event.step, "action")] = head
             return f"[{event.step}] {event.message}"
         if isinstance(event, Notice):
             return f"[{event.step}] {event.message}"

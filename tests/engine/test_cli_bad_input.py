@@ -48,7 +48,7 @@ def broken_scenario(tmp_path: Path) -> str:
 
 
 CASES: list[tuple[list[str] | Callable[[Path], list[str]], str, str]] = [
-    (["run", "--rehearsal", "--scenario", "nosuch"], "--scenario nosuch: ", "no such scenario; choose one of default,"),
+    (["run", "--rehearsal", "--scenario", "nosuch"], "--scenario nosuch: ", "no such scenario; choose one of base-image-deprecated, default,"),
     (["run", "--rehearsal", "--scenario", "missing.json"], "--scenario missing.json: ", "no such file"),
     (lambda tmp: ["run", "--rehearsal", "--scenario", broken_scenario(tmp)], "--scenario ", "unknown fault keys"),
     (["run", "--rehearsal", "--pace", "-5"], "--pace: ", "-5 is not a positive number"),

@@ -55,6 +55,19 @@ DEPLOYMENT_SUCCEEDED = "deployment.succeeded"
 DEPLOYMENT_FAILED = "deployment.failed"
 """An ARM deployment failed (error code and message, as Azure reported them)."""
 
+IMAGE_BUILD_STARTED = "image_build.started"
+"""An Image Builder template's run was requested (template, the image it distributes, the
+deployment that made the template)."""
+
+IMAGE_BUILD_REATTACHED = "image_build.reattached"
+"""After a resume, the wizard followed a build it had started instead of starting another."""
+
+IMAGE_BUILD_SUCCEEDED = "image_build.succeeded"
+"""An image build finished; the image it made is listed as the session's, for cleanup."""
+
+IMAGE_BUILD_FAILED = "image_build.failed"
+"""An image build ended Failed or Canceled (run state and Image Builder's message)."""
+
 ACTION_COMPLETED = "action.completed"
 """A non-deployment action of a step finished (e.g. a role assignment or a CLI call)."""
 
@@ -106,6 +119,10 @@ KINDS: tuple[str, ...] = (
     DEPLOYMENT_REATTACHED,
     DEPLOYMENT_SUCCEEDED,
     DEPLOYMENT_FAILED,
+    IMAGE_BUILD_STARTED,
+    IMAGE_BUILD_REATTACHED,
+    IMAGE_BUILD_SUCCEEDED,
+    IMAGE_BUILD_FAILED,
     ACTION_COMPLETED,
     STEP_COMPLETED,
     STEP_FAILED,

@@ -126,6 +126,12 @@ class AzureContext:
                                                  base_url=kw.pop("base_url"), **kw)
         return self._cached("authorization", build)
 
+    def image_builder(self) -> Any:
+        def build() -> Any:
+            from azure.mgmt.imagebuilder import ImageBuilderClient
+            return ImageBuilderClient(self.credential, self.subscription_id, **self._client_kwargs())
+        return self._cached("imagebuilder", build)
+
     def container_service(self) -> Any:
         def build() -> Any:
             from azure.mgmt.containerservice import ContainerServiceClient

@@ -82,6 +82,7 @@ class ArmStep:
         changes, what_if_notes = arm.what_if(azure, c.location, self.name, c.template, c.parameters, correlation)
         notes = preflight_notes(validated.diagnostics)
         notes += [f"What-if: {d}" for d in what_if_notes] + [WHAT_IF_NOTE]
+        notes = list(dict.fromkeys(notes))  # one nested deployment per group repeats the same diagnostic
         return Preview(changes, arm.sha256_json(c.template), arm.sha256_json(c.parameters), notes=tuple(notes),
                        correlation_id=correlation)
 

@@ -54,6 +54,7 @@ def compose(action: ArmDeployment, ctx: StepContext, deployment: str, tags: Mapp
     resources: list[dict[str, Any]] = []
     outputs: dict[str, Any] = {}
     names = {g.key: g.resource_group(ctx) for g in action.groups}
+    made: set[str] = set()
     for group in action.groups:
         inner = group.template(ctx)
         inner_params = inner.get("parameters", {}) or {}
@@ -71,12 +72,14 @@ def compose(action: ArmDeployment, ctx: StepContext, deployment: str, tags: Mapp
         for name, source, output in group.inputs:
             ref = _nested_id(names[source], nested_name(deployment, source))[1:-1]
             passed[name] = {"value": f"[reference({ref}, '{RESOURCES_API}').outputs.{output}.value]"}
-        resources.append({"type": "Microsoft.Resources/resourceGroups", "apiVersion": RESOURCES_API, "name": rg,
-                          "location": group.location(ctx),
-                          "tags": {**dict((existing_tags or {}).get(rg, {})), **dict(tags)}})
+        if rg.lower() not in made:  # two groups of a step may share a resource group; ARM wants it once
+            made.add(rg.lower())
+            resources.append({"type": "Microsoft.Resources/resourceGroups", "apiVersion": RESOURCES_API, "name": rg,
+                              "location": group.location(ctx),
+                              "tags": {**dict((existing_tags or {}).get(rg, {})), **dict(tags)}})
         after = dict.fromkeys(list(group.depends_on) + [source for _, source, _ in group.inputs])
         depends = [_group_id(rg)] + [_nested_id(names[k], nested_name(deployment, k)) for k in after] \
-            + list(group.after_resources)
+            + list(group.after_resources(ctx) if callable(group.after_resources) else group.after_resources)
         resources.append({"type": "Microsoft.Resources/deployments", "apiVersion": RESOURCES_API, "name": nested,
                           "resourceGroup": rg, "dependsOn": depends,
                           "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},

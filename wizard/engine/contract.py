@@ -218,7 +218,7 @@ class GroupTemplate:
     inputs: tuple[tuple[str, str, str], ...] = ()
     # Ids (ARM expressions) of the step's subscription resources this group's deployment needs
     # first: the custom policy definitions a group's assignments name, say.
-    after_resources: tuple[str, ...] = ()
+    after_resources: "tuple[str, ...] | Callable[[StepContext], tuple[str, ...]]" = ()
 
 
 @dataclass(frozen=True)
@@ -306,7 +306,31 @@ class DirectoryObjects:
     outputs: Callable[[Mapping[str, str], StepContext], dict[str, Any]]
 
 
-StepAction = ArmDeployment | DirectoryObjects | LocalAction
+def _nothing(ctx: StepContext) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class ImageBuild:
+    """An ARM deployment that creates an Azure Image Builder template, then the template's
+    ``run`` action: a build of 30 minutes or more, followed through its run state and sub-state
+    (queued, building, customizing, distributing). The build is an operation, not a resource
+    of the deployment, so ARM's what-if cannot show it: the preview adds it as a planned
+    ``Run``. Its progress is kept in the step's state, so a resumed session follows a running
+    build instead of starting another one.
+
+    ``wanted`` false (the operator chose no image, or an existing one) means nothing is
+    deployed; the step's outputs are then ``outputs_without_build``."""
+
+    deployment: ArmDeployment
+    template_id: Callable[[StepContext], str]  # the image template the deployment makes
+    image_id: Callable[[StepContext], str]  # what a successful build distributes
+    wanted: Callable[[Mapping[str, Any]], bool] = lambda answers: True
+    outputs_without_build: Callable[[StepContext], dict[str, Any]] = _nothing
+    expected_minutes: int = 35  # said in the preview, so nobody waits without knowing how long
+
+
+StepAction = ArmDeployment | DirectoryObjects | LocalAction | ImageBuild
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from wizard.engine.contract import (ArmDeployment, DirectoryObjects, LocalAction, Preview, StepAction,
+from wizard.engine.contract import (ArmDeployment, DirectoryObjects, ImageBuild, LocalAction, Preview, StepAction,
                                     StepContext)
 from wizard.engine.events import ActionProgress
 
@@ -71,8 +71,15 @@ def _directory(runner: "StepRunner", action: DirectoryObjects) -> Executor:
     return DirectoryStep(runner, action)
 
 
+def _image_build(runner: "StepRunner", action: ImageBuild) -> Executor:
+    from wizard.engine.image_build import ImageBuildStep
+
+    return ImageBuildStep(runner, action)
+
+
 EXECUTORS: dict[type, Callable[[Any, Any], Executor]] = {
     ArmDeployment: _arm,
+    ImageBuild: _image_build,
     DirectoryObjects: _directory,
     LocalAction: LocalStep,
     type(None): NoAction,

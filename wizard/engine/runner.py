@@ -12,14 +12,13 @@ from wizard.azure.context import AzureContext
 from wizard.azure.errors import AzureFailure, from_exception
 from wizard.engine import arm
 from wizard.engine.arm import AzureCallFailed
-from wizard.engine.arm_step import ArmStep
 from wizard.engine.checks_runner import run_all, run_one
 from wizard.engine.contract import Check, CheckResult, CheckStatus, Preview, StepContext, StepDefinition
 from wizard.engine.events import CheckFinished, CheckStarted, EventSink, Notice, PreviewReady, StepFinished, discard
 from wizard.engine.executors import Executor, executor_for
 from wizard.engine.fields import default_of, validate, visible
 from wizard.session.secrets import fingerprint
-from wizard.session.state import StepStatus
+from wizard.session.state import UNFINISHED_OPERATIONS, StepStatus
 from wizard.session.session import Session
 
 MIN_JUSTIFICATION = 10
@@ -244,9 +243,9 @@ class StepRunner:
         return executor_for(self, self.step.action)
 
     def deployment_name(self) -> str:
-        executor = self.executor()
-        assert isinstance(executor, ArmStep), f"{self.step.id} has no ARM deployment"
-        return executor.name
+        name = getattr(self.executor(), "name", None)
+        assert isinstance(name, str), f"{self.step.id} has no ARM deployment"
+        return name
 
     def approve(self) -> None:
         if self.state.preview is None:
@@ -259,8 +258,12 @@ class StepRunner:
 
     # -- deploy --------------------------------------------------------------------------
     def needs_reattach(self) -> bool:
+        """A deployment, or an operation after it (an image build), that was under way when
+        the session stopped: resuming follows it rather than starting it again."""
         dep = self.state.deployment
-        return dep is not None and dep.status in ("submitting", "running")
+        if dep is not None and dep.status in ("submitting", "running"):
+            return True
+        return any(op.get("status") in UNFINISHED_OPERATIONS for op in self.state.operations.values())
 
     def deploy(self) -> dict[str, Any]:
         """Run the action; returns the step outputs. Raises StepBlocked/AzureCallFailed."""

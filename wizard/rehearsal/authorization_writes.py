@@ -21,7 +21,13 @@ https://aka.ms/docs-principaltype):
   assignment fails exactly as it often does live; with it, ARM skips the lookup;
 - an existing assignment's principal, role and scope cannot change
   (``RoleAssignmentUpdateNotPermitted``), and one role for one principal at one scope exists
-  once (``RoleAssignmentExists``): why the wizard names assignments deterministically."""
+  once (``RoleAssignmentExists``): why the wizard names assignments deterministically;
+- a custom role may be assigned once a deployment has written it.
+
+Custom role definitions: the name is unique in the directory, across subscriptions
+(``RoleDefinitionWithSameNameExists`` "A role definition cannot be updated with a name that
+already exists.", as Azure/ARO-RP#1346 quotes it; danielsollondon/azvmimagebuilder#25 is Image
+Builder's own quick starts meeting it)."""
 
 from __future__ import annotations
 
@@ -33,6 +39,7 @@ from wizard.rehearsal.role_catalog import BUILT_IN_ROLES
 POLICY_ASSIGNMENT = "microsoft.authorization/policyassignments"
 POLICY_SET = "microsoft.authorization/policysetdefinitions"
 ROLE_ASSIGNMENT = "microsoft.authorization/roleassignments"
+ROLE_DEFINITION = "microsoft.authorization/roledefinitions"
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _NEEDS_IDENTITY = {"deployifnotexists": "DeployIfNotExists", "modify": "Modify"}
 PRINCIPAL_TYPE_HINT = ("If you are creating this principal and then immediately assigning a role, this error might "
@@ -117,7 +124,7 @@ class Writes:
             return {"code": "InvalidRoleAssignmentId",
                     "message": f"The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID."}
         role = str(props.get("roleDefinitionId", "")).rsplit("/", 1)[-1].lower()
-        if role not in BUILT_IN_ROLES:
+        if role not in BUILT_IN_ROLES and self.find(str(props.get("roleDefinitionId", ""))) is None:
             return {"code": "RoleDefinitionDoesNotExist",
                     "message": f"The specified role definition with ID '{role}' does not exist."}
         principal = str(props.get("principalId", "")).lower()
@@ -147,9 +154,29 @@ class Writes:
         return None
 
 
+    # -- custom role definitions -------------------------------------------------------
+    def role_definition_error(self, rid: str, name: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A role's name is unique in the tenant, built-in roles included
+        (``RoleDefinitionWithSameNameExists``); its id must be a GUID."""
+        if not _GUID.match(name):
+            return {"code": "RoleDefinitionIdMustBeGuid", "message": f"The role definition ID '{name}' is not valid. "
+                                                                      "The role definition ID must be a GUID."}
+        wanted = str(_props(body).get("roleName", "")).lower()
+        taken = {str(r["roleName"]).lower() for r in BUILT_IN_ROLES.values()}
+        with self.model.lock:
+            taken |= {str(_props(v).get("roleName", "")).lower() for k, v in self.model.data["resources"].items()
+                      if str(v.get("type", "")).lower() == ROLE_DEFINITION and k != rid.lower()}
+        if wanted in taken:
+            return {"code": "RoleDefinitionWithSameNameExists",
+                    "message": "A role definition cannot be updated with a name that already exists."}
+        return None
+
+
 def write_error(writes: Writes, rid: str, rtype: str, name: str, state: Mapping[str, Any]) -> dict[str, Any] | None:
     """Microsoft.Authorization's refusal of one write, or None."""
     kind = rtype.lower()
+    if kind == ROLE_DEFINITION:
+        return writes.role_definition_error(rid, name.rsplit("/", 1)[-1], state)
     if kind == POLICY_ASSIGNMENT:
         return writes.policy_assignment_error(name.rsplit("/", 1)[-1], state)
     if kind == ROLE_ASSIGNMENT:

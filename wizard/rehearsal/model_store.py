@@ -17,6 +17,7 @@ from typing import Any
 
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal import network_rules
+from wizard.rehearsal import image_builder
 from wizard.rehearsal.resource_ids import ResourceIdError, parse_resource_id
 from wizard.rehearsal.template_evaluation import DEPLOYMENT_TYPE
 
@@ -28,7 +29,7 @@ class SubscriptionModel:
         self.path = state_dir / MODEL_FILE
         self.lock = threading.RLock()
         self.data: dict[str, Any] = {"resourceGroups": {}, "resources": {}, "deployments": {}, "providers": {},
-                                     "declared": {}, "operations": {}}
+                                     "declared": {}, "operations": {}, "builds": {}}
         self.fresh = not self.path.exists()
         if not self.fresh:
             loaded = json.loads(self.path.read_text(encoding="utf-8"))
@@ -172,6 +173,7 @@ class SubscriptionModel:
         now = time.time() if now is None else now
         changed = self._finish_deletions(now)
         with self.lock:
+            changed = image_builder.settle(self.data["resources"], self.data.setdefault("builds", {}), now) or changed
             for record in list(self.data["deployments"].values()):
                 if record.get("finished"):
                     continue

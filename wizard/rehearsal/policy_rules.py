@@ -8,7 +8,7 @@ scope) is evaluated, and only rules the rehearsal can evaluate exactly:
   types that support 'tags' and 'location' will be affected by this policy" - its description
   in Azure/azure-policy built-in-policies/policyDefinitions/General/AllowedResourceTypes_Deny.json).
   The rehearsal judges every top-level resource (child types such as subnets are not indexed)
-  except nested deployments.
+  except nested deployments and extension resources (role assignments, which take no tags).
 - **Custom deny definitions** stored in the subscription (the baseline's: public AKS API,
   Application Gateway without WAF_v2, public IPs on NICs and scale sets), and the deny members
   of an assigned initiative, when their rule is in the language ``policy_conditions`` models.
@@ -128,6 +128,8 @@ def denials(model: Any, scenario: Any, resource_id: str, resource_type: str, nam
         return []
     if len(parsed.types) != 1:  # child resources are not indexed
         return []
+    if resource_id.lower().count("/providers/") > 1 or resource_type.lower().startswith("microsoft.authorization/"):
+        return []  # extension resources (a role assignment on a VNet) have neither tags nor location
     judged = {"type": resource_type, "name": name, **(body or {})}
     for assignment in assignments_over(model, scenario, parsed.subscription_id, parsed.resource_group):
         if not _enforced(assignment):

@@ -32,6 +32,11 @@ BUILT_IN_ROLES: dict[str, dict[str, Any]] = {
                     "Microsoft.Management/managementGroups/read", "Microsoft.operationalInsights/workspaces/*/read",
                     "Microsoft.Resources/deployments/*", "Microsoft.Resources/subscriptions/resourceGroups/read",
                     "Microsoft.Security/*", "Microsoft.IoTSecurity/*", "Microsoft.Support/*"], "notActions": []},
+    "4d97b98b-1d4f-4787-a291-c67834d212e7": {  # built-in-roles/networking.md
+        "roleName": "Network Contributor", "description": "Lets you manage networks, but not access to them.",
+        "actions": ["Microsoft.Authorization/*/read", "Microsoft.Insights/alertRules/*", "Microsoft.Network/*",
+                    "Microsoft.ResourceHealth/availabilityStatuses/read", "Microsoft.Resources/deployments/*",
+                    "Microsoft.Resources/subscriptions/resourceGroups/read", "Microsoft.Support/*"], "notActions": []},
     "acdd72a7-3385-48ef-bd42-f606fba81ae7": {
         "roleName": "Reader", "description": "View all resources, but does not allow you to make any changes.",
         "actions": ["*/read"], "notActions": []},

@@ -12,6 +12,7 @@ import time
 import uuid
 from typing import Any
 
+from wizard.rehearsal import image_builder
 from wizard.rehearsal import authorization_writes, defender, network_rules
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal.deployment_views import (View, current_state, deployment_body, deployment_error, find_view,
@@ -142,6 +143,8 @@ def _write_errors(schedule: list[dict[str, Any]], sub: str, world: Any) -> None:
                 refused = defender.write_error(sub, entry["name"], state.get("properties") or {})
             elif refused is None and kind.startswith("microsoft.network/"):
                 refused = network_rules.write_error(entry["id"], entry["type"], state, find, links)
+            elif refused is None and kind == image_builder.TEMPLATE:
+                refused = image_builder.write_error(entry["id"], state, find, world.model.resource(entry["id"]))
             elif refused is None:
                 refused = authorization_writes.write_error(writes, entry["id"], entry["type"], entry["name"], state)
             if refused:

@@ -346,7 +346,10 @@ def evaluate_value(value: Any, ctx: EvalContext) -> Any:
         for key, item in value.items():
             if key == "copy" and isinstance(loops, list):
                 continue
-            out[key] = evaluate_value(item, ctx)
+            # ARM evaluates expression keys too: a user-assigned identity is keyed by its id
+            # ("[resourceId(...)]": {}), as Bicep compiles '${identity.id}'.
+            name = str(evaluate_string(key, ctx)) if is_expression(key) else key
+            out[name] = evaluate_value(item, ctx)
         if isinstance(loops, list):
             for loop in loops:
                 name = str(loop["name"])

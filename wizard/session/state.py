@@ -22,6 +22,10 @@ class StepStatus:
     FAILED = "failed"
 
 
+# An operation in one of these states was under way when the session stopped.
+UNFINISHED_OPERATIONS = ("deployed", "submitting", "running")
+
+
 @dataclass
 class DeploymentRecord:
     name: str
@@ -54,6 +58,11 @@ class StepState:
     # Directory objects (Entra ID) a Graph step created or adopted, by the step's key: object id,
     # kind, whether this session created it; "creating" while a create is in flight.
     directory: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Long-running operations a step starts after its deployment (an image build), by key:
+    # status (deployed | submitting | running | succeeded | failed), when it started, the
+    # resource it acts on and what the deployment handed it. A resumed session follows one
+    # that is still running instead of starting another.
+    operations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "StepState":
@@ -71,6 +80,7 @@ class StepState:
             error=raw.get("error"),
             first_seen=dict(raw.get("first_seen", {})),
             directory=dict(raw.get("directory", {})),
+            operations=dict(raw.get("operations", {})),
         )
 
 

@@ -21,10 +21,10 @@ from wizard.engine.contract import PlannedChange, Preview
 from wizard.ui.widgets.plain import Plain
 
 # "Adopt": an existing directory object the step uses as it is (Graph steps; ARM has no such word).
-ORDER = ("Create", "Modify", "Delete", "Deploy", "Adopt", "NoChange", "Ignore", "Unsupported")
-MARK = {"Create": "+", "Modify": "~", "Delete": "-", "Deploy": "▸", "Adopt": "@", "NoChange": "=", "Ignore": "·",
+ORDER = ("Create", "Modify", "Delete", "Deploy", "Run", "Adopt", "NoChange", "Ignore", "Unsupported")
+MARK = {"Create": "+", "Modify": "~", "Delete": "-", "Deploy": "▸", "Run": "▶", "Adopt": "@", "NoChange": "=", "Ignore": "·",
         "Unsupported": "?"}
-STYLE = {"Create": "green", "Modify": "yellow", "Delete": "red", "Deploy": "cyan", "Adopt": "cyan"}
+STYLE = {"Create": "green", "Modify": "yellow", "Delete": "red", "Deploy": "cyan", "Run": "magenta", "Adopt": "cyan"}
 MAX_DELTAS = 40  # what-if can list hundreds of noisy deltas; the audit log has the count
 
 
