@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from steps import spoke_template as tpl
-from tests.engine.flow import (decide_and_check, deploy_step, finish_prerequisites, journal, not_passing,
-                               open_workspace)
+from tests.engine.flow import (audit_records, decide_and_check, deploy_step, finish_prerequisites, journal,
+                               not_passing, open_workspace)
 from tests.engine.test_policy_step import _probe, _run_probe
 from wizard.engine.arm import AzureCallFailed
 from wizard.workspace import Workspace
@@ -173,3 +173,43 @@ def test_the_hub_check_fails_without_the_hub_outputs_or_its_policy(tmp_path: Pat
         delete(hub["firewall_policy_id"], api_version=tpl.NET_API).result()
         gone = hub_link.check_hub_ready(StepContext("spoke", {}, {"hub": hub}, "rehearsal", ws.session.dir, ws.azure))
         assert gone.status.value == "fail" and "firewall policy" in gone.summary and "hub step again" in gone.remedy
+
+
+def test_another_operation_in_progress_on_the_hubs_policy_is_a_wait_not_a_failure(tmp_path: Path) -> None:
+    """Azure refuses a rule collection group write while another deployment changes the same
+    firewall policy (AnotherOperationInProgress); the step submits the approved template again
+    after a wait, audits the retry, and finishes."""
+    from wizard.rehearsal.faults import Fault
+
+    with open_workspace(tmp_path) as ws:
+        runner = _to_spoke(ws)
+        runner.preview()
+        runner.approve()
+        ws.backend.faults.add(Fault(kind="lro_failed", path_regex="spoke-BU0001A0008", method="PUT", times=1,
+                                    resource_type="Microsoft.Network/firewallPolicies/ruleCollectionGroups",
+                                    code="AnotherOperationInProgress",
+                                    message="Another operation on this or a dependent resource is in progress."))
+        runner.deploy()
+        assert runner.state.status == "done"
+        retried = [r for r in audit_records(ws.session.dir) if r["kind"] == "deployment.retried"]
+        assert len(retried) == 1 and retried[0]["data"]["code"] == "AnotherOperationInProgress"
+        assert "ruleCollectionGroups" in retried[0]["data"]["resource"]
+        assert len([p for p in _puts(ws.session.dir) if "spoke-BU0001A0008" in p["path"]]) == 2
+
+
+def test_overlapping_writes_to_one_firewall_policy_fail_the_later_one() -> None:
+    """The rehearsal's rule (wizard.rehearsal.serialized_writes), on plain schedules."""
+    from wizard.rehearsal.serialized_writes import mark_conflicts
+
+    policy = "/subscriptions/s/resourceGroups/hub/providers/Microsoft.Network/firewallPolicies/fw"
+    rcg = "Microsoft.Network/firewallPolicies/ruleCollectionGroups"
+    running = [{"startWall": 100.0, "pace": 1.0, "schedule": [{"id": f"{policy}/ruleCollectionGroups/a", "type": rcg,
+                                                               "start": 0.0, "end": 30.0}]}]
+    overlapping = [{"id": f"{policy}/ruleCollectionGroups/b", "type": rcg, "start": 10.0, "end": 40.0}]
+    after = [{"id": f"{policy}/ruleCollectionGroups/b", "type": rcg, "start": 40.0, "end": 70.0}]
+    other_policy = [{"id": policy + "2/ruleCollectionGroups/b", "type": rcg, "start": 10.0, "end": 40.0}]
+    mark_conflicts(overlapping, 100.0, 1.0, running)
+    mark_conflicts(after, 100.0, 1.0, running)
+    mark_conflicts(other_policy, 100.0, 1.0, running)
+    assert overlapping[0]["error"]["code"] == "AnotherOperationInProgress"
+    assert not after[0].get("error") and not other_policy[0].get("error")

@@ -23,7 +23,7 @@ ZEROS = "0" * 64
 SPEC_KINDS = (
     "session.started session.resumed decision.recorded check.result check.not_applicable check.overridden "
     "check.accepted remedy.applied preview.shown preview.approved resource_group.ensured deployment.started "
-    "deployment.reattached deployment.succeeded deployment.failed image_build.started image_build.reattached "
+    "deployment.reattached deployment.retried deployment.succeeded deployment.failed image_build.started image_build.reattached "
     "image_build.succeeded image_build.failed action.completed "
     "step.completed step.failed secret.stored secret.shown directory.creating directory.created directory.adopted "
     "directory.member-added audit.exported"

@@ -49,6 +49,10 @@ DEPLOYMENT_REATTACHED = "deployment.reattached"
 """After a resume, the wizard attached to a deployment it had submitted earlier instead of
 submitting a second one."""
 
+DEPLOYMENT_RETRIED = "deployment.retried"
+"""ARM refused a write because another operation was changing the same resource
+(AnotherOperationInProgress); the same approved template is submitted again after a wait."""
+
 DEPLOYMENT_SUCCEEDED = "deployment.succeeded"
 """An ARM deployment finished successfully (duration, outputs that are not secret)."""
 
@@ -117,6 +121,7 @@ KINDS: tuple[str, ...] = (
     RESOURCE_GROUP_ENSURED,
     DEPLOYMENT_STARTED,
     DEPLOYMENT_REATTACHED,
+    DEPLOYMENT_RETRIED,
     DEPLOYMENT_SUCCEEDED,
     DEPLOYMENT_FAILED,
     IMAGE_BUILD_STARTED,

@@ -30,6 +30,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from wizard.engine.runner import StepRunner
 
 TERMINAL = ("Succeeded", "Failed", "Canceled")
+BUSY = "AnotherOperationInProgress"
+BUSY_RETRIES = 3
+BUSY_WAIT_S = 60.0
 WHAT_IF_NOTE = ("What-if can report changes that will not happen (noise); it cannot see changes made outside ARM.")
 
 
@@ -89,9 +92,32 @@ class ArmStep:
     # -- deploy ----------------------------------------------------------------------------
     def deploy(self, ctx: StepContext) -> dict[str, Any]:
         c = self.composed(ctx)
-        self._attach_or_submit(c)
-        final = self._follow(_expected(c.template))
+        for attempt in range(1, BUSY_RETRIES + 2):
+            self._attach_or_submit(c)
+            final = self._follow(_expected(c.template))
+            busy = [o for o in self.last_ops if o.state == "Failed" and o.error.startswith(BUSY)]
+            if final.state == "Succeeded" or not busy or attempt > BUSY_RETRIES:
+                break
+            self._wait_and_retry(busy[0], attempt)
         return self._record_outcome(final, ctx)
+
+    def _wait_and_retry(self, busy: OperationState, attempt: int) -> None:
+        """ARM's AnotherOperationInProgress on a shared resource (two steps writing the hub's
+        firewall policy side by side) is a wait, not a failure: the same approved template is
+        submitted again once the other write has had time to finish."""
+        runner, state = self.runner, self.runner.state
+        wait = min(BUSY_WAIT_S, max(runner.poll_interval * 20, 0.05))
+        runner.session.record("deployment.retried", runner.step.id, {
+            "deployment": self.name, "attempt": attempt, "code": BUSY, "resource":
+            f"{busy.resource_type}/{busy.resource_name}", "wait_s": round(wait, 2),
+            "correlation_id": state.deployment.correlation_id if state.deployment else ""})
+        runner.sink(Notice(runner.step.id, f"{busy.resource_type.rsplit('/', 1)[-1]} {busy.resource_name}: another "
+                           f"deployment is changing it ({BUSY}); submitting again in {wait:.0f} s "
+                           f"(attempt {attempt + 1} of {BUSY_RETRIES + 1})."))
+        if state.deployment is not None:
+            state.deployment.status = "retrying"  # not ours to re-attach to: a new submission follows
+        runner.session.save()
+        time.sleep(wait)
 
     def _attach_or_submit(self, c: Composed) -> None:
         """Follow the deployment this session submitted (same name and correlation id), or

@@ -12,7 +12,7 @@ import time
 import uuid
 from typing import Any
 
-from wizard.rehearsal import image_builder
+from wizard.rehearsal import image_builder, serialized_writes
 from wizard.rehearsal import authorization_writes, defender, network_rules
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal.deployment_views import (View, current_state, deployment_body, deployment_error, find_view,
@@ -194,10 +194,13 @@ def put_deployment(req: Request) -> Response:
     schedule = sched.build_schedule(entries, factor, fail_type, fail_error)
     _defer(schedule, validation.deferred)
     _write_errors(schedule, sub, req.world)
+    now = time.time()
+    running = [d for d in req.world.model.all_deployments() if not d.get("finished")]
+    serialized_writes.mark_conflicts(schedule, now, req.world.pace, running)
     run_id = uuid.uuid4().hex.upper()[:20]
     record = {
         "id": dep_id, "name": req.params["name"], "location": (req.body or {}).get("location"),
-        "startWall": time.time(), "pace": req.world.pace, "runId": run_id, "schedule": schedule, "applied": [],
+        "startWall": now, "pace": req.world.pace, "runId": run_id, "schedule": schedule, "applied": [],
         "correlationId": req.correlation_id or str(uuid.uuid4()), "templateHash": _template_hash(props.get("template")),
         "parameters": plan.parameters, "outputs": plan.outputs, "mode": props.get("mode", "Incremental"),
         "providers": _providers(plan), "finished": False,
