@@ -145,3 +145,31 @@ def test_a_deprecated_base_image_fails_its_check(tmp_path: Path) -> None:
         runner = _to_step(ws)
         found = runner.state.checks["jumpbox.base-image"]
         assert found["status"] == "fail" and "deprecated" in found["summary"], found
+
+
+class _Crash(Exception):
+    """Stands for the process dying mid-build (the state on disk is what a kill leaves)."""
+
+
+def test_a_session_that_stops_mid_build_follows_that_build_and_never_starts_a_second(tmp_path: Path) -> None:
+    def crash_while_customizing(event: Any) -> None:
+        if isinstance(event, ActionProgress) and "customizing" in event.message:
+            raise _Crash()
+
+    with open_workspace(tmp_path, pace=600.0) as ws:
+        runner = _to_step(ws, crash_while_customizing)
+        runner.preview()
+        runner.approve()
+        try:
+            runner.deploy()
+            raise AssertionError("the sink should have stopped the build's follower")
+        except _Crash:
+            pass
+        assert ws.session.step("jumpbox-image").operations["image-build"]["status"] == "running"
+        again = ws.runner("jumpbox-image", Recorder(), poll_interval=0.01)
+        assert again.needs_reattach()
+        outputs = again.deploy()
+        assert outputs["image_id"]
+        assert len(_requests(ws.session.dir, "POST", "/imagetemplates/")) == 1, "the build was not started again"
+        assert [k for k in kinds(ws.session.dir, "jumpbox-image") if k.startswith("image_build")] == \
+            ["image_build.started", "image_build.reattached", "image_build.succeeded"]

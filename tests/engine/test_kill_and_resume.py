@@ -136,3 +136,46 @@ def test_second_wizard_on_open_session_exits_2(tmp_path: Path, spawn) -> None:  
     session_dir = tmp_path / "sessions" / session_id
     assert not records_of(session_dir, "session.resumed")  # the refused wizard wrote nothing
     assert verify_session(session_dir).ok
+
+
+def test_sigkill_with_two_deployments_running_resumes_both_without_resubmitting(tmp_path: Path, spawn) -> None:  # noqa: ANN001
+    """The spoke and the jump box image deploy side by side once the hub is done: kill the
+    wizard while both run; the resumed run re-attaches to both, submits neither again, and
+    then starts the image build (once)."""
+    proc = spawn("run", "--rehearsal", "--accept-defaults", "--yes", "--pace", SLOW_PACE)
+    reader = LineReader(proc)
+    session_id = session_id_from(reader.wait_for(r"^session "))
+    reader.wait_for(r"^\[(spoke|jumpbox-image)\] Running\s", timeout=60)
+    reader.wait_for(r"^\[(spoke|jumpbox-image)\] Running\s", timeout=20)
+    session_dir = tmp_path / "sessions" / session_id
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # both submissions recorded (state is written before each PUT)
+        steps = load_state(session_dir).steps
+        if all(steps[s].deployment is not None for s in ("spoke", "jumpbox-image")):
+            break
+        time.sleep(0.05)
+    proc.kill()
+    assert proc.wait(timeout=10) == -9
+    killed = load_state(session_dir).steps
+    running = [s for s in ("spoke", "jumpbox-image") if killed[s].deployment and
+               killed[s].deployment.status in ("submitting", "running")]
+    assert running == ["spoke", "jumpbox-image"], {s: killed[s].deployment for s in ("spoke", "jumpbox-image")}
+    # A kill can land between saving "submitting" and the PUT: ARM then never saw that deployment,
+    # and the resumed run submits it (once). One that ARM had is re-attached to.
+    sent = {s: any(e["method"] == "PUT" and e["path"].endswith(f"/deployments/{killed[s].deployment.name}")
+                   for e in journal(session_dir)) for s in running}
+
+    resumed = run_cli(tmp_path, "run", "--resume", session_id, "--yes", "--pace", "6000", timeout=90)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert_no_traceback(resumed.stdout, resumed.stderr)
+    for step in ("spoke", "jumpbox-image"):
+        assert len(records_of(session_dir, "deployment.reattached", step)) == int(sent[step]), step
+        assert len(records_of(session_dir, "deployment.started", step)) == 1, step
+        name = load_state(session_dir).steps[step].deployment.name
+        puts = [e for e in journal(session_dir) if e["method"] == "PUT" and e["path"].endswith(f"/deployments/{name}")]
+        assert len(puts) == 1, (step, [e["path"] for e in puts])
+    assert len(records_of(session_dir, "image_build.started", "jumpbox-image")) == 1
+    runs = [e for e in journal(session_dir) if e["method"] == "POST" and e["path"].lower().endswith("/run")]
+    assert len(runs) == 1
+    assert load_state(session_dir).status == "completed"
+    assert verify_session(session_dir).ok

@@ -132,6 +132,10 @@ class ArmStep:
             and existing is not None and (not dep.correlation_id or dep.correlation_id == existing.correlation_id)
         if ours:
             assert existing is not None
+            if dep.status == "submitting":
+                dep.id, dep.status = existing.id, "running"
+                if not self._started_recorded(dep.correlation_id):  # stopped between the PUT and its record
+                    self._record_started(c, recorded_on_resume=True)
             session.record("deployment.reattached", step_id, {
                 "deployment": self.name, "arm_state": existing.state, "id": existing.id,
                 "correlation_id": existing.correlation_id})
@@ -154,13 +158,24 @@ class ArmStep:
         current = arm.status(azure, self.name)
         state.deployment.status = "running"
         state.deployment.id = current.id if current else ""
-        session.record("deployment.started", step_id, {
-            "deployment": self.name, "scope": "subscription", "location": c.location,
-            "resource_groups": sorted(c.groups.values()), "id": state.deployment.id,
-            "correlation_id": state.deployment.correlation_id,
-            "template_sha256": arm.sha256_json(c.template), "parameters_sha256": arm.sha256_json(c.parameters),
-            "secure_parameters": {k: _fingerprint(c.parameters[k]) for k in sorted(c.secure)}})
+        self._record_started(c)
         session.save()
+
+    def _started_recorded(self, correlation_id: str) -> bool:
+        """Whether the audit already holds this submission's start (state is saved after it, so
+        a kill in between leaves "submitting" on disk with the record written)."""
+        return any(r.kind == "deployment.started" and r.data.get("correlation_id") == correlation_id
+                   for r in self.runner.session.audit.records())
+
+    def _record_started(self, c: Composed, recorded_on_resume: bool = False) -> None:
+        dep = self.runner.state.deployment
+        assert dep is not None
+        self.runner.session.record("deployment.started", self.runner.step.id, {
+            "deployment": self.name, "scope": "subscription", "location": c.location,
+            "resource_groups": sorted(set(c.groups.values())), "id": dep.id, "correlation_id": dep.correlation_id,
+            "template_sha256": arm.sha256_json(c.template), "parameters_sha256": arm.sha256_json(c.parameters),
+            "secure_parameters": {k: _fingerprint(c.parameters[k]) for k in sorted(c.secure)},
+            **({"recorded_on_resume": True} if recorded_on_resume else {})})
 
     def _record_outcome(self, final: arm.DeploymentStatus, ctx: StepContext) -> dict[str, Any]:
         """Audit the end, with every resource the deployment made - on failure too, since

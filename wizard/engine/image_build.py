@@ -124,6 +124,12 @@ class ImageBuildStep:
         rg, name = _parts(str(op["template_id"]))
         current = self._status(rg, name)
         if op.get("status") == "running" or (op.get("status") == "submitting" and _began_after(current, op)):
+            if op.get("status") == "submitting" and not any(  # stopped between the POST and its record
+                    r.kind == "image_build.started" and r.data.get("template") == op["template_id"]
+                    for r in runner.session.audit.records()):
+                runner.session.record("image_build.started", step_id, {
+                    "template": op["template_id"], "image": op["image_id"], "deployment": op["deployment"],
+                    "recorded_on_resume": True})
             runner.session.record("image_build.reattached", step_id, {"template": op["template_id"],
                                                                       "run_state": current.get("runState")})
             runner.sink(Notice(step_id, f"Re-attached to the image build of {name}; not started again."))
