@@ -198,6 +198,12 @@ class WizardApp(App[int]):
         if self.workspace is not None and not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen(self.workspace))
 
+    def action_topology(self) -> None:
+        from wizard.ui.screens.topology_view import TopologyScreen
+
+        if self.workspace is not None and not isinstance(self.screen, TopologyScreen):
+            self.push_screen(TopologyScreen(self.workspace.session.state.to_dict()["steps"]))
+
     def action_journal(self) -> None:
         from wizard.ui.screens.journal_view import JournalScreen
 

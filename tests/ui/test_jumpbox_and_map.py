@@ -1,0 +1,60 @@
+"""Pilot tests of step 6 in the TUI and of the network map (m): the build's preview shows the
+Run and the image; approving deploys and builds; the map draws the hub, the builder spoke and
+the cluster spoke with their ranges and how far each has got, also at 80x24."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.ui.drive import preview_checked_hub, press, resume_app, settle, view, wait_opened
+from tests.ui.test_identity_policy import _preview_lines
+from wizard.ui.screens.topology_view import TopologyScreen
+from wizard.ui.widgets.checks_panel import ChecksPanel
+
+
+def _map_text(pilot) -> str:  # noqa: ANN001
+    return str(pilot.app.screen.query_one("#topology").render())
+
+
+async def test_the_jump_box_image_previews_its_build_and_the_map_follows(home: Path, prepared) -> None:  # noqa: ANN001
+    app = resume_app(home, prepared("hub-checked"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_opened(pilot)
+        await press(pilot, "m")
+        assert isinstance(app.screen, TopologyScreen)
+        before = _map_text(pilot)
+        assert "Hub" in before and "10.200.0.0" in before and "Cluster spoke" in before and "not decided" in before
+        await press(pilot, "escape")
+        await preview_checked_hub(pilot)
+        await press(pilot, "a")
+        assert app.workspace.status_of("hub") == "done"
+        pilot.app.screen.show_step("jumpbox-image", activate=True)  # type: ignore[attr-defined]
+        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        rows = {row.check.id: row.status for row in view(pilot).query_one(ChecksPanel).rows()}
+        assert set(rows.values()) == {"pass", "n/a"}, rows  # the other access modes' checks do not apply
+        assert rows["jumpbox.base-image"] == "pass" and rows["jumpbox.bastion"] == "n/a"
+        await press(pilot, "p")
+        shown = _preview_lines(pilot)
+        assert "imgt-aksopsjb-" in shown and "img-aksopsjb-" in shown and "AksImageBuilderRuleCollectionGroup" in shown
+        await press(pilot, "a")
+        for _ in range(200):
+            if app.workspace.status_of("jumpbox-image") == "done":
+                break
+            await pilot.pause(0.05)
+        assert app.workspace.status_of("jumpbox-image") == "done"
+        await press(pilot, "m")
+        after = _map_text(pilot)
+        assert "Image builder spoke" in after and "10.241.0.0/27" in after and "snet-imagebuilder-aci" in after
+        assert "firewall 10.200.0.4" in after and "connected" in after
+
+
+async def test_the_map_scrolls_at_80x24(home: Path, prepared) -> None:  # noqa: ANN001
+    app = resume_app(home, prepared("hub-checked"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_opened(pilot)
+        await press(pilot, "m")
+        box = app.screen.query_one("#topology-box")
+        assert box.size.width <= 80 and box.virtual_size.height >= box.size.height - 2
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, TopologyScreen)
