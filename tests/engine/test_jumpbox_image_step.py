@@ -173,3 +173,35 @@ def test_a_session_that_stops_mid_build_follows_that_build_and_never_starts_a_se
         assert len(_requests(ws.session.dir, "POST", "/imagetemplates/")) == 1, "the build was not started again"
         assert [k for k in kinds(ws.session.dir, "jumpbox-image") if k.startswith("image_build")] == \
             ["image_build.started", "image_build.reattached", "image_build.succeeded"]
+
+
+def test_a_template_cannot_be_deleted_while_it_builds_and_its_staging_group_goes_with_it(tmp_path: Path) -> None:
+    """OperationNotAllowed while running (danielsollondon/azvmimagebuilder#38); afterwards the
+    delete removes the template and starts deleting Image Builder's IT_ group."""
+    from wizard.engine.arm import call
+
+    with open_workspace(tmp_path) as ws:
+        runner = _to_step(ws)
+        runner.preview()
+        runner.approve()
+        runner.deploy()
+        template_id = ws.session.step("jumpbox-image").outputs["image_template_id"]
+        resources = ws.azure.resources().resources
+        model = ws.backend.model
+        with model.lock:
+            model.data["resources"][template_id.lower()]["properties"]["lastRunStatus"]["runState"] = "Running"
+            model.data["builds"].pop(template_id.lower())
+        try:
+            call(template_id, resources.begin_delete_by_id, template_id, api_version=tpl.AIB_API).result()
+            raise AssertionError("a running template must not be deleted")
+        except AzureCallFailed as exc:
+            assert exc.failure.code == "OperationNotAllowed"
+        with model.lock:
+            model.data["resources"][template_id.lower()]["properties"]["lastRunStatus"]["runState"] = "Succeeded"
+        sub = ws.session.state.subscription_id
+        staging = [g["name"] for g in model.resource_groups(sub) if g["name"].startswith("IT_rg-bu0001a0008_imgt-")]
+        assert len(staging) == 1
+        call(template_id, resources.begin_delete_by_id, template_id, api_version=tpl.AIB_API).result()
+        assert model.resource(template_id) is None
+        left = model.resource_group(sub, staging[0])
+        assert left is None or left["properties"]["provisioningState"] == "Deleting"

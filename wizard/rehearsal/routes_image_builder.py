@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from wizard.rehearsal import image_builder, permissions
+from wizard.rehearsal import image_builder, permissions, routes_resources
 from wizard.rehearsal.http_types import ArmError, Request, Response, not_found
 from wizard.rehearsal.router import Router
 from wizard.rehearsal.routes_subscriptions import require_subscription
@@ -84,24 +84,19 @@ def run_operation(req: Request) -> Response:
 
 def delete_template(req: Request) -> Response:
     """A template cannot be deleted while it builds; deleting it removes its staging group."""
-    sub = require_subscription(req, write=True)["subscriptionId"]
-    rg = req.world.model.resource_group(sub, req.params["rg"])
-    if rg is None:
-        raise not_found("ResourceGroup", req.params["rg"])
     found = req.world.model.resource(req.path)
-    if found is None:
-        return Response(204)
-    if ((found.get("properties") or {}).get("lastRunStatus") or {}).get("runState") == "Running":
+    if found is not None and ((found.get("properties") or {}).get("lastRunStatus") or {}).get("runState") == "Running":
         raise ArmError(409, "OperationNotAllowed", "Operation 'Microsoft.VirtualMachineImages/imageTemplates/delete' "
                        "is not allowed in provisioningState: 'provisioned', runState: 'running'")
-    model = req.world.model
-    model.delete_resource(str(found["id"]))
-    staging = image_builder.staging_group(str(found["id"]))
-    with model.lock:
-        model.data.get("builds", {}).pop(str(found["id"]).lower(), None)
-        if model.data["resourceGroups"].get(f"{sub}/{staging}".lower()):
-            model.start_group_delete(sub, staging, uuid.uuid4().hex, time.time())
-    return Response(200)
+    answer = routes_resources.delete_resource(req)
+    if found is not None:
+        sub, model = req.params["sub"], req.world.model
+        staging = image_builder.staging_group(str(found["id"]))
+        with model.lock:
+            model.data.get("builds", {}).pop(str(found["id"]).lower(), None)
+            if model.data["resourceGroups"].get(f"{sub}/{staging}".lower()):
+                model.start_group_delete(sub, staging, uuid.uuid4().hex, time.time())
+    return answer
 
 
 def _versions(req: Request) -> dict[str, str]:
