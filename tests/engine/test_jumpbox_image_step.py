@@ -62,7 +62,7 @@ def test_defaults_build_an_ubuntu_24_04_image_through_the_hub_firewall(tmp_path:
 
 def test_the_build_reports_its_sub_states_as_it_goes(tmp_path: Path) -> None:
     sink = Recorder()
-    with open_workspace(tmp_path, pace=600.0) as ws:
+    with open_workspace(tmp_path, pace=2000.0) as ws:
         runner = _to_step(ws, sink)
         runner.preview()
         runner.approve()
@@ -156,7 +156,7 @@ def test_a_session_that_stops_mid_build_follows_that_build_and_never_starts_a_se
         if isinstance(event, ActionProgress) and "customizing" in event.message:
             raise _Crash()
 
-    with open_workspace(tmp_path, pace=600.0) as ws:
+    with open_workspace(tmp_path, pace=2000.0) as ws:
         runner = _to_step(ws, crash_while_customizing)
         runner.preview()
         runner.approve()
