@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from checks.access import assigned_roles
+from checks.hub_link import NET_API
 from checks.region import capability, vm_skus
 from checks.roles import OWNER, USER_ACCESS_ADMINISTRATOR
 from wizard.engine.arm import AzureCallFailed, call
 from wizard.engine.contract import Finding, StepContext
 
 COMPUTE_API = "2026-04-01"  # Microsoft.Compute/images (assets/azure/api-versions.json)
-NET_API = "2025-07-01"
 TUNNEL_SKUS = ("Standard", "Premium")
 
 

@@ -146,7 +146,7 @@ class ImageBuildStep:
             current = self._status(rg, name)
             state = str(current.get("runState") or "Running")
             self._progress(op, current)
-            if state in DONE_STATES and self._is_this_run(op, current):
+            if state in DONE_STATES and _began_after(current, op):  # not the previous run's end
                 return current
             time.sleep(runner.poll_interval)
 
@@ -156,11 +156,6 @@ class ImageBuildStep:
         template = call(name, azure.image_builder().virtual_machine_image_templates.get, rg, name)
         status = template.as_dict().get("properties", {}).get("lastRunStatus") or {}
         return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in status.items()}
-
-    @staticmethod
-    def _is_this_run(op: Mapping[str, Any], status: Mapping[str, Any]) -> bool:
-        """A finished status that began before our POST is the previous run's, not ours."""
-        return _began_after(status, op)
 
     def _progress(self, op: Mapping[str, Any], status: Mapping[str, Any]) -> None:
         sub = str(status.get("runSubState") or "Queued")
