@@ -16,7 +16,7 @@ rehearsal: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 4
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench/run.py

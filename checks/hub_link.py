@@ -4,7 +4,8 @@ spoke may use the range you picked, and peering refuses overlapping address spac
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from ipaddress import ip_network
+from typing import Any, Callable, Mapping
 
 from checks.network import check_no_overlap
 from wizard.engine.arm import AzureCallFailed, call
@@ -64,12 +65,31 @@ def peered_ranges(ctx: StepContext, own_vnet_id: str) -> dict[str, str]:
 
 
 def check_no_overlap_with_peers(ctx: StepContext, own_vnet_id: str, planned: Mapping[str, str]) -> Finding:
-    """The spoke and the cluster's ranges against the hub and every network peered to it."""
+    """This step's planned ranges against the hub and every network peered to it."""
     ranges = {**peered_ranges(ctx, own_vnet_id), **planned}
     finding = check_no_overlap(ranges)
     peers = sorted(k for k in ranges if k.startswith("peered "))
     if finding.status.value == "pass":
-        return Finding.ok(f"{finding.summary}: the spoke's and the cluster's ranges against the hub"
+        hub = ranges.get("hub address space", "")
+        mine = ", ".join(f"{label} {value}" for label, value in planned.items())
+        return Finding.ok(f"No overlap: {mine} against the hub{f' ({hub})' if hub else ''}"
                           + (f" and {len(peers)} peered network{'s' if len(peers) != 1 else ''}" if peers else "")
                           + ".", **dict(finding.evidence))
     return finding
+
+
+def outside_hub(label: str) -> Callable[[Any, StepContext], str | None]:
+    """A field validator: the range must not overlap the hub's address space (from the hub
+    step's outputs), so the mistake is named on the field before any check runs."""
+
+    def validate(value: Any, ctx: StepContext) -> str | None:
+        hub = str((ctx.outputs.get("hub") or {}).get("address_space") or "")
+        try:
+            mine, theirs = ip_network(str(value).strip()), ip_network(hub)
+        except ValueError:
+            return None  # the CIDR validator speaks for a malformed value; no hub yet: the check reads ARM
+        if mine.overlaps(theirs):
+            return f"{label} {mine} overlaps the hub's address space {theirs}: choose a range outside it."
+        return None
+
+    return validate

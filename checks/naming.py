@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
+from checks.wording import all_of
 from wizard.engine.contract import Finding
 
 NAMING_SOURCE = "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules"
@@ -195,7 +196,8 @@ def check_names(names: Mapping[str, tuple[str, str]]) -> Finding:
             f"{len(names)} names are valid, but some collide",
             "Give each resource its own name: " + "; ".join(collisions) + ".",
             collisions=collisions, **evidence)
-    return Finding.ok(f"All {len(names)} names follow the Azure naming rules", **evidence)
+    verb = "follows" if len(names) == 1 else "follow"
+    return Finding.ok(f"{all_of(len(names), 'name', 'names')} {verb} the Azure naming rules", **evidence)
 
 
 # DNS host names (RFC 1035 §2.3.4, RFC 1123 §2.1): what a certificate SAN and an App Gateway

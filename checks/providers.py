@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from checks.wording import all_of
 from wizard.azure.remedies import HEADLESS_RESUME, TUI_KEYS, provider_register_commands
 from wizard.engine.contract import CheckStatus, Finding, StepContext
 
@@ -47,7 +48,8 @@ def check_namespaces(ctx: StepContext, namespaces: Mapping[str, str]) -> Finding
     missing = sorted(ns for ns, state in states.items() if state != "Registered")
     evidence = {"providers": states}
     if not missing:
-        return Finding(CheckStatus.PASS, f"All {len(states)} resource providers are registered.", evidence)
+        return Finding(CheckStatus.PASS, f"{all_of(len(states), 'resource provider', 'resource providers')} "
+                       f"{'is' if len(states) == 1 else 'are'} registered.", evidence)
     registering = [ns for ns in missing if states[ns] == "Registering"]
     if registering and len(registering) == len(missing):
         return Finding(CheckStatus.WARN, "Still registering: " + ", ".join(registering), evidence,

@@ -100,6 +100,12 @@ def _check_network(ctx: StepContext) -> Finding:
     spec = tpl.data()["builder"]
     subnets = {spec["buildSubnet"]["name"]: str(a["build_subnet"]), spec["containerSubnet"]["name"]:
                str(a["container_subnet"])}
+    # The range against the hub first: moving the subnets into a range that must move anyway
+    # would be wasted work.
+    planned = {"builder address space": str(a["builder_address_space"])}
+    apart = hub_link.check_no_overlap_with_peers(ctx, _builder_vnet_id(ctx), planned)
+    if apart.status.value != "pass":
+        return apart
     inside = network.check_subnets_in_vnet([str(a["builder_address_space"])], subnets,
                                            space_label="Builder address space")
     if inside.status.value != "pass":
@@ -109,8 +115,7 @@ def _check_network(ctx: StepContext) -> Finding:
         if small:
             return Finding.fail(small, "Use a /28 or larger (press 2): the build VM, the container and Azure's five "
                                 "reserved addresses share it.", subnets=subnets)
-    planned = {"builder address space": str(a["builder_address_space"])}
-    return hub_link.check_no_overlap_with_peers(ctx, _builder_vnet_id(ctx), planned)
+    return apart
 
 
 def _check_users(ctx: StepContext) -> Finding:
@@ -229,9 +234,11 @@ JUMPBOX_IMAGE = StepDefinition(
         Field("builder_vnet_name", "Builder VNet name", "A small spoke of its own, peered to the hub.",
               default=tpl.data()["builder"]["vnetName"],
               validators=(lambda v, ctx: naming.name_error("virtual_network", str(v)),), visible_when=_building),
-        Field("builder_address_space", "Builder address space", "Must overlap neither the hub nor any network peered "
-              "to it (the cluster's spoke is 10.240.0.0/16).", default=tpl.data()["builder"]["addressSpace"],
-              validators=(network.cidr_validator("Builder address space"),), visible_when=_building),
+        Field("builder_address_space", "Builder address space", "A small range of its own (a /27 holds both /28 "
+              "subnets) that overlaps neither the hub (10.200.0.0/24 by default) nor any network peered to it (the "
+              "cluster's spoke is 10.240.0.0/16 by default).", default=tpl.data()["builder"]["addressSpace"],
+              validators=(network.cidr_validator("Builder address space"), hub_link.outside_hub(
+                  "Builder address space")), visible_when=_building),
         Field("build_subnet", "Build VM subnet", "The temporary build VM's NIC.",
               default=tpl.data()["builder"]["buildSubnet"]["prefix"],
               validators=(network.cidr_validator("Build VM subnet"),), visible_when=_building),

@@ -103,7 +103,9 @@ def role_assignment(key: str, mode: str, scope: str | None, depends: list[str]) 
                 f"{role_definition_id(key, mode)})]",
         "dependsOn": depends,
         "properties": {"roleDefinitionId": f"[{role_definition_id(key, mode)}]",
-                       "principalId": "[parameters('builderPrincipalId')]", "principalType": "ServicePrincipal"}}
+                       "principalId": "[parameters('builderPrincipalId')]", "principalType": "ServicePrincipal",
+                       # what the portal and the preview show instead of the assignment's GUID
+                       "description": f"{data()['roles'][mode][key]['roleName']} for the image builder identity"}}
     if scope:
         body["scope"] = f"[{scope}]"
     return body

@@ -185,7 +185,7 @@ SPOKE = StepDefinition(
               default=tpl.layout()["vnetName"], validators=(lambda v, ctx: naming.name_error("virtual_network", str(v)),)),
         Field("address_space", "Spoke address space", "Must overlap neither the hub, nor any network peered to it, "
               "nor the cluster's service and pod ranges.", default=tpl.layout()["addressSpace"],
-              validators=(network.cidr_validator("Spoke address space"),)),
+              validators=(network.cidr_validator("Spoke address space"), hub_link.outside_hub("Spoke address space"))),
         Field("network_model", "Network model", "How pods get addresses.", default="overlay", kind=FieldKind.CHOICE,
               choices=MODELS),
         Field("max_pods", "Max pods per node", "Flat Azure CNI reserves this many addresses per node up front "

@@ -81,13 +81,12 @@ class LinePrinter:
                                  + (f" ({op.error})" if op.error else ""))
             return "\n".join(lines) or None
         if isinstance(event, ActionProgress):
-            # A long action (an image build) reports its clock on every poll: print a line when
-            # what it is doing changes, not each tick of "(12:30 of about 35 min)".
-            head = event.message.split(" (", 1)[0]
-            if self._seen.get((event.step, "action")) == head:
+            # A long action (an image build) reports its clock on every poll (``detail``):
+            # print a line when what it is doing changes, with the clock at that moment.
+            if self._seen.get((event.step, "action")) == event.message:
                 return None
-            self._seen[(event.step, "action")] = head
-            return f"[{event.step}] {event.message}"
+            self._seen[(event.step, "action")] = event.message
+            return f"[{event.step}] {event.message}" + (f" ({event.detail})" if event.detail else "")
         if isinstance(event, Notice):
             return f"[{event.step}] {event.message}"
         if isinstance(event, StepFinished) and event.status == StepStatus.DONE:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from wizard.engine import arm
-from wizard.engine.arm_step import preflight_notes
+from wizard.engine import arm, nested_preview
 from wizard.engine.arm_template import compose, group_outputs, nested_name
 from wizard.engine.contract import ArmDeployment, GroupTemplate, StepContext
 
@@ -59,15 +58,23 @@ def test_composed_template_creates_groups_and_passes_outputs(make_ctx, fresh_bac
 
     validated = arm.validate(ctx.azure, composed.location, "t-1", composed.template, composed.parameters)
     assert validated.diagnostics and all("NestedDeploymentShortCircuited" in d for d in validated.diagnostics)
-    notes = preflight_notes(validated.diagnostics)  # the groups not there yet: one note naming each
-    assert "rg-a" in notes[0] and "do not exist yet" in notes[0]
-    assert len(notes) == 2 and "reference()" in notes[1]  # another reason keeps its own note
-    changes, notes = arm.what_if(ctx.azure, composed.location, "t-1", composed.template, composed.parameters)
+    changes, what_if_notes = arm.what_if(ctx.azure, composed.location, "t-1", composed.template, composed.parameters)
     by_type = {c.resource_type: c.change_type for c in changes}
     assert by_type["Microsoft.Network/virtualNetworks"] == "Create"  # a new group does not stop what-if
     assert by_type["Microsoft.Resources/deployments"] == "Unsupported"  # the consumer: inputs known later
     assert "Microsoft.Network/networkSecurityGroups" not in by_type
-    assert any("reference()" in n and "WhatIfEvalStopped" in n for n in notes)
+    assert any("reference()" in n and "WhatIfEvalStopped" in n for n in what_if_notes)
+    # The wizard lists what the consumer holds (not predicted by ARM) and says why once.
+    shown, referenced = nested_preview.expand(changes, composed.template, "t-1")
+    held = [c for c in shown if c.resource_type == "Microsoft.Network/networkSecurityGroups"]
+    assert held and held[0].change_type == "Unsupported" and "evaluated when it runs" in held[0].reason
+    assert held[0].resource_id.endswith("/resourceGroups/rg-b/providers/Microsoft.Network/networkSecurityGroups/"
+                                        + held[0].name)
+    assert "Microsoft.Resources/deployments" not in {c.resource_type for c in shown}
+    notes = nested_preview.notes(validated.diagnostics, what_if_notes, referenced)
+    assert len(notes) == 2, notes  # one per kind, however many diagnostics ARM sent
+    assert "rg-a" in notes[1] and "do not exist yet" in notes[1]
+    assert "evaluates 1 nested deployment (b) only when it runs" in notes[0] and "reference()" not in notes[0]
 
     arm.submit(ctx.azure, composed.location, "t-1", composed.template, composed.parameters, "corr-t-1")
     deadline_ops = 0

@@ -192,9 +192,12 @@ def test_independent_steps_run_side_by_side_and_the_chain_stays_one(tmp_path: Pa
     session = only_session_dir(tmp_path)
     records = audit_records(session)
     seq = {(r["step"], r["kind"]): r["seq"] for r in records}
-    started, succeeded = seq[("policy", "deployment.started")], seq[("policy", "deployment.succeeded")]
+    # Side by side: identity's writes land between policy's first record and its end (how far
+    # policy has got by then depends on the machine's load, so no finer window is asserted).
+    began = min(r["seq"] for r in records if r["step"] == "policy")
+    ended = seq[("policy", "step.completed")]
     created = [r["seq"] for r in records if r["step"] == "identity" and r["kind"] == "directory.created"]
-    assert any(started < s < succeeded for s in created), (started, succeeded, created)
+    assert any(began < s < ended for s in created), (began, ended, created)
     assert seq[("hub", "deployment.started")] > seq[("policy", "step.completed")]
     assert seq[("spoke", "deployment.started")] > seq[("hub", "step.completed")]
     assert [r["seq"] for r in records] == list(range(1, len(records) + 1))

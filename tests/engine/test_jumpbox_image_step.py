@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from steps import jumpbox_template as tpl
+from steps.jumpbox_image import JUMPBOX_IMAGE
 from tests.engine.flow import (Recorder, audit_records, decide_and_check, deploy_step, finish_prerequisites, journal,
                                kinds, not_passing, open_workspace)
 from wizard.engine.arm import AzureCallFailed
@@ -42,6 +43,18 @@ def test_defaults_build_an_ubuntu_24_04_image_through_the_hub_firewall(tmp_path:
         planned = {c.change_type: c for c in preview.changes if c.change_type in ("Run", "Create")}
         assert planned["Run"].resource_type == "Microsoft.VirtualMachineImages/imageTemplates/run"
         assert any(c.resource_type == "Microsoft.Compute/images" for c in preview.changes)
+        # ARM short-circuits the nested deployments that take the new identity's principal id
+        # (reference()); the preview lists what they hold instead of two opaque deployments,
+        # still as Unsupported, and says why once rather than once per diagnostic.
+        held = {c.resource_type: c for c in preview.changes if c.change_type == "Unsupported"}
+        assert "Microsoft.Resources/deployments" not in held
+        assert {"Microsoft.Network/virtualNetworks", "Microsoft.Network/routeTables",
+                "Microsoft.VirtualMachineImages/imageTemplates", "Microsoft.Authorization/roleAssignments"} <= set(held)
+        assert "for the image builder identity" in held["Microsoft.Authorization/roleAssignments"].label
+        roles = [c for c in preview.changes if c.resource_type == "Microsoft.Authorization/roleDefinitions"]
+        assert roles and all(c.label.startswith("[Custom] ") for c in roles)  # a name, not a bare GUID
+        assert sum("only when they run" in n for n in preview.notes) == 1, preview.notes
+        assert not any(n.startswith(("ARM preflight: Nested", "What-if: Nested")) for n in preview.notes)
         runner.approve()
         outputs = runner.deploy()
         sent = json.dumps(_requests(ws.session.dir, "PUT", "/deployments/")[-1]["request"])
@@ -60,6 +73,18 @@ def test_defaults_build_an_ubuntu_24_04_image_through_the_hub_firewall(tmp_path:
         assert ws.session.step("jumpbox-image").checks["jumpbox.verify-image"]["status"] == "pass"
 
 
+def test_a_builder_range_inside_the_hub_is_refused_on_its_field(tmp_path: Path) -> None:
+    with open_workspace(tmp_path) as ws:
+        finish_prerequisites(ws)
+        deploy_step(ws, "policy")
+        deploy_step(ws, "hub")
+        runner = ws.runner("jumpbox-image")
+        raw = {**runner.defaults(), "builder_address_space": "10.200.0.0/27"}
+        errors = runner.submit_decisions(raw)
+        assert "overlaps the hub's address space 10.200.0.0/24" in errors["builder_address_space"]
+        assert runner.state.answers == {}, "nothing recorded while a field is wrong"
+
+
 def test_the_build_reports_its_sub_states_as_it_goes(tmp_path: Path) -> None:
     sink = Recorder()
     with open_workspace(tmp_path, pace=2000.0) as ws:
@@ -71,6 +96,13 @@ def test_the_build_reports_its_sub_states_as_it_goes(tmp_path: Path) -> None:
     assert "building the VM" in words and "customizing" in words and "distributing the image" in words
     fractions = [e.fraction for e in sink.of(ActionProgress) if e.fraction is not None]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    # one scale with the deployment: the build starts where the deployment's share ends
+    share = JUMPBOX_IMAGE.action.deployment_share  # type: ignore[union-attr]
+    assert 0.0 < share < 0.2 and fractions[0] >= share
+    # the clock changes on every poll and lives in ``detail``; the message changes per sub-state only
+    messages = [e.message for e in sink.of(ActionProgress)]
+    assert all("since the build started" not in m for m in messages)
+    assert all("since the build started" in e.detail for e in sink.of(ActionProgress))
 
 
 def test_a_build_that_may_not_write_images_fails_at_the_end_and_a_retry_builds_again(tmp_path: Path) -> None:

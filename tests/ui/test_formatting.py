@@ -59,6 +59,14 @@ def test_long_cells_wrap_at_separators_and_lose_nothing() -> None:
     assert "".join(words.split()) == "".join("subject: O=Contoso Bicycle,CN=bicycle.contoso.com".split())
 
 
+def test_a_yaml_value_keeps_its_indentation_when_it_wraps() -> None:
+    doc = "#cloud-config\nusers:\n  - name: opsuser01\n    ssh_authorized_keys:\n      - ssh-ed25519 " + "A" * 60
+    lines = wrap_cell(doc, 40).split("\n")
+    assert lines[:4] == ["#cloud-config", "users:", "  - name: opsuser01", "    ssh_authorized_keys:"]
+    assert all(line.startswith("      ") for line in lines[4:]) and all(len(line) <= 40 for line in lines)
+    assert "".join(line.strip() for line in lines[4:]).replace(" ", "") == "-ssh-ed25519" + "A" * 60  # nothing lost
+
+
 def test_resource_types_drop_only_the_microsoft_prefix() -> None:
     assert short_type("Microsoft.Network/azureFirewalls") == "Network/azureFirewalls"
     assert short_type("Contoso.Things/widgets") == "Contoso.Things/widgets"

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import DataTable
+
 from tests.ui.drive import preview_checked_hub, press, resume_app, settle, view, wait_opened
 from tests.ui.test_identity_policy import _preview_lines
 from wizard.ui.screens.topology_view import TopologyScreen
 from wizard.ui.widgets.checks_panel import ChecksPanel
+from wizard.ui.widgets.run_panel import RunPanel
 
 
 def _map_text(pilot) -> str:  # noqa: ANN001
@@ -43,6 +46,12 @@ async def test_the_jump_box_image_previews_its_build_and_the_map_follows(home: P
                 break
             await pilot.pause(0.05)
         assert app.workspace.status_of("jumpbox-image") == "done"
+        run = view(pilot).query_one(RunPanel)
+        log = [line for line in str(run.query_one("#run-log").render()).splitlines() if line.strip()]
+        builds = [line for line in log if "Image build" in line]
+        assert len(builds) == len(set(builds)) >= 3, log  # one line per sub-state, not one per poll
+        resources = run.query_one("#run-resources", DataTable)
+        assert resources.display and resources.row_count >= 5  # the deployment's resources are listed too
         await press(pilot, "m")
         after = _map_text(pilot)
         assert "Image builder spoke" in after and "10.241.0.0/27" in after and "snet-imagebuilder-aci" in after

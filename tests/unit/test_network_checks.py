@@ -230,3 +230,21 @@ def test_snat_messages_give_units_and_count_bastion_separately() -> None:
 def test_hub_public_ip_needs_is_firewall_plus_bastion(ips: int, management: bool, expected: dict[str, int]) -> None:
     needs = hub_public_ip_needs(ips, management)
     assert needs == expected and sum(needs.values()) == ips + 1 + int(management)
+
+
+def test_a_range_is_refused_on_its_field_when_it_overlaps_the_hub() -> None:
+    from checks.hub_link import outside_hub
+    from wizard.engine.contract import StepContext
+
+    validate = outside_hub("Spoke address space")
+    ctx = StepContext("spoke", {}, {"hub": {"address_space": "10.200.0.0/24"}}, "rehearsal")
+    assert "overlaps the hub's address space 10.200.0.0/24" in str(validate("10.200.0.0/16", ctx))
+    assert validate("10.240.0.0/16", ctx) is None
+    assert validate("not-a-cidr", ctx) is None  # the CIDR validator names that mistake
+    assert validate("10.200.0.0/16", StepContext("spoke", {}, {}, "rehearsal")) is None  # no hub yet: the check reads ARM
+
+
+def test_counts_read_as_a_person_would_say_them() -> None:
+    from checks.wording import all_of
+
+    assert [all_of(n, "name", "names") for n in (1, 2, 7)] == ["The name", "Both names", "All 7 names"]

@@ -115,11 +115,14 @@ def resource_type_of(rid: str) -> str:
 
 
 def _display_name(change: Mapping[str, Any]) -> str:
-    """Policy definitions and assignments are named by GUIDs; their displayName is what a
-    reader recognises (what-if carries it in ``after``, or ``before`` for a Delete)."""
+    """Policy definitions and assignments, role definitions and role assignments are named by
+    GUIDs; their displayName, roleName or description is what a reader recognises (what-if
+    carries it in ``after``, or ``before`` for a Delete)."""
     body = change.get("after") or change.get("before") or {}
     props = body.get("properties") if isinstance(body, Mapping) else None
-    return str((props or {}).get("displayName") or "") if isinstance(props, Mapping) else ""
+    if not isinstance(props, Mapping):
+        return ""
+    return str(props.get("displayName") or props.get("roleName") or props.get("description") or "")
 
 
 def _planned(change: Mapping[str, Any]) -> PlannedChange:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard.azure.errors import AzureFailure
-from wizard.engine import arm
+from wizard.engine import arm, nested_preview
 from wizard.engine.arm import AzureCallFailed
 from wizard.engine.arm_template import Composed, compose, group_outputs
 from wizard.engine.contract import ArmDeployment, Preview, StepContext
@@ -83,9 +82,8 @@ class ArmStep:
         validated = arm.validate(azure, c.location, self.name, c.template, c.parameters, correlation)
         sink(Notice(step_id, "Asking ARM what would change (what-if)…"))
         changes, what_if_notes = arm.what_if(azure, c.location, self.name, c.template, c.parameters, correlation)
-        notes = preflight_notes(validated.diagnostics)
-        notes += [f"What-if: {d}" for d in what_if_notes] + [WHAT_IF_NOTE]
-        notes = list(dict.fromkeys(notes))  # one nested deployment per group repeats the same diagnostic
+        changes, referenced = nested_preview.expand(changes, c.template, self.name)
+        notes = nested_preview.notes(validated.diagnostics, what_if_notes, referenced) + [WHAT_IF_NOTE]
         return Preview(changes, arm.sha256_json(c.template), arm.sha256_json(c.parameters), notes=tuple(notes),
                        correlation_id=correlation)
 
@@ -236,22 +234,6 @@ class ArmStep:
             if current.state in TERMINAL:
                 return current
             time.sleep(runner.poll_interval)
-
-
-_SHORT_CIRCUIT = re.compile(r"^NestedDeploymentShortCircuited: .*resource group '([^']+)'", re.S)
-
-
-def preflight_notes(diagnostics: Sequence[str]) -> list[str]:
-    """ARM's preflight diagnostics as notes, one per kind: a step that creates three groups
-    gets one "skipped" diagnostic per group, and three near-identical paragraphs pushed the
-    preview's list off a small screen."""
-    skipped = [m.group(1) for m in map(_SHORT_CIRCUIT.match, diagnostics) if m]
-    notes = [f"ARM preflight: {d}" for d in diagnostics if not _SHORT_CIRCUIT.match(d)]
-    if skipped:
-        notes.insert(0, "ARM preflight skipped the nested deployments into resource groups this step creates ("
-                     + ", ".join(skipped) + "): they do not exist yet, so ARM validates their resources when "
-                     "each one starts (NestedDeploymentShortCircuited).")
-    return notes
 
 
 def _fingerprint(value: Any) -> str:

@@ -71,9 +71,13 @@ class DeployProgress:
 
 @dataclass(frozen=True)
 class ActionProgress:
+    """``message`` says what the action is doing; ``detail`` is its clock ("12:30 elapsed"),
+    which changes on every poll: logs print a line when ``message`` changes, not each tick."""
+
     step: str
     message: str
     fraction: float | None = None
+    detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,21 @@ def _began_after(status: Mapping[str, Any], op: Mapping[str, Any]) -> bool:
     return began >= asked - SKEW
 
 
+def _run_seconds(status: Mapping[str, Any], fallback: float) -> float:
+    """How long the run has gone on (or went on, once it has an end time), by Azure's stamps."""
+    try:
+        start = dt.datetime.fromisoformat(str(status["startTime"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return fallback
+    if status.get("endTime"):
+        try:
+            end = dt.datetime.fromisoformat(str(status["endTime"]).replace("Z", "+00:00"))
+            return max((end - start).total_seconds(), 0.0)
+        except ValueError:
+            pass
+    return _since(str(status["startTime"]))
+
+
 def clock(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes}:{secs:02d}"
@@ -160,18 +175,20 @@ class ImageBuildStep:
     def _progress(self, op: Mapping[str, Any], status: Mapping[str, Any]) -> None:
         sub = str(status.get("runSubState") or "Queued")
         state = str(status.get("runState") or "Running")
-        elapsed = _since(str(op.get("started_at") or utc_now()))
-        azure_s = _since(str(status["startTime"])) if status.get("startTime") and state == "Running" else elapsed
+        azure_s = _run_seconds(status, _since(str(op.get("started_at") or utc_now())))
         expected = self.action.expected_minutes * 60.0
         floor = STAGE_START.get(sub, 0.0)
         ceiling = min((v for v in STAGE_START.values() if v > floor), default=0.99)
-        fraction = 1.0 if state == "Succeeded" else max(floor, min(azure_s / expected, ceiling - 0.01))
+        build = 1.0 if state == "Succeeded" else max(floor, min(azure_s / expected, ceiling - 0.01))
+        share = self.action.deployment_share  # the deployment filled the bar up to here
         words = "the image is ready" if state == "Succeeded" else STAGE_WORDS.get(sub, sub.lower())
         if state not in ("Running", "Succeeded"):
             words = f"stopped while {STAGE_WORDS.get(sub, sub.lower())}"
-        self.runner.sink(ActionProgress(self.runner.step.id, f"Image build {state.lower()}: {words} "
-                                        f"({clock(elapsed)} elapsed; a build takes about "
-                                        f"{self.action.expected_minutes} min in Azure)", fraction))
+        # lastRunStatus has no duration (only startTime): the clock is the wall clock since
+        # Azure started the run, live and in rehearsal alike.
+        detail = f"{clock(azure_s)} since the build started; a build takes about {self.action.expected_minutes} min"
+        self.runner.sink(ActionProgress(self.runner.step.id, f"Image build {state.lower()}: {words}",
+                                        share + (1.0 - share) * build, detail=detail))
 
     def _finish(self, op: dict[str, Any], status: Mapping[str, Any]) -> dict[str, Any]:
         runner, step_id = self.runner, self.runner.step.id

@@ -30,7 +30,7 @@ def to_message(event: Event) -> Message | None:
     if isinstance(event, DeployProgress):
         return DeployTick(event.step, event.snapshot)
     if isinstance(event, ActionProgress):
-        return ActionTick(event.step, event.message, event.fraction)
+        return ActionTick(event.step, event.message, event.fraction, event.detail)
     if isinstance(event, Notice):
         return EngineNotice(event.step, event.message)
     if isinstance(event, StepFinished):

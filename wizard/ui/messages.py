@@ -60,11 +60,12 @@ class DeployTick(Message):
 class ActionTick(Message):
     """Progress of a local action (e.g. writing certificates)."""
 
-    def __init__(self, step: str, message: str, fraction: float | None) -> None:
+    def __init__(self, step: str, message: str, fraction: float | None, detail: str = "") -> None:
         super().__init__()
         self.step = step
         self.text = message
         self.fraction = fraction
+        self.detail = detail
 
 
 class EngineNotice(Message):

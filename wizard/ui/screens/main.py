@@ -61,7 +61,7 @@ class MainScreen(Screen[None]):
         Binding("escape", "focus_navigator", "Steps", tooltip="Move to the step list (↑/↓, Enter)"),
         Binding("u", "app.audit_log", "Audit"),
         Binding("j", "app.journal", "Journal"),
-        Binding("m", "app.topology", "Network map"),
+        Binding("m", "app.topology", "Map"),
         Binding("q", "app.quit_wizard", "Quit"),
         *[Binding(str(i), f"tab('{tab}')", tab.capitalize(), show=False) for i, tab in enumerate(TABS, start=1)],
     ]

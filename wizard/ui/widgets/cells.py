@@ -37,22 +37,26 @@ def _split_long(token: str, width: int) -> list[str]:
 
 def wrap_cell(text: str, width: int) -> str:
     """``text`` with line breaks so no line is longer than ``width`` (words kept whole where
-    they fit, long tokens broken after separators)."""
+    they fit, long tokens broken after separators). A line's leading spaces are kept, on its
+    continuation lines too: a cloud-init document or a YAML value keeps its indentation."""
     if width < 4:
         return text
     out: list[str] = []
     for paragraph in str(text).split("\n"):
+        body = paragraph.lstrip(" ")
+        indent = " " * min(len(paragraph) - len(body), width // 2)
+        room = width - len(indent)
         line = ""
-        for word in paragraph.split(" "):
-            for piece in _split_long(word, width):
+        for word in body.split(" "):
+            for piece in _split_long(word, room):
                 if not line:
                     line = piece
-                elif len(line) + 1 + len(piece) <= width:
+                elif len(line) + 1 + len(piece) <= room:
                     line += " " + piece
                 else:
-                    out.append(line)
+                    out.append(indent + line)
                     line = piece
-        out.append(line)
+        out.append(indent + line)
     return "\n".join(out)
 
 

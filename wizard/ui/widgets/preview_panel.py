@@ -21,7 +21,10 @@ from wizard.engine.contract import PlannedChange, Preview
 from wizard.ui.widgets.plain import Plain
 
 # "Adopt": an existing directory object the step uses as it is (Graph steps; ARM has no such word).
-ORDER = ("Create", "Modify", "Delete", "Deploy", "Run", "Adopt", "NoChange", "Ignore", "Unsupported")
+ORDER = ("Create", "Modify", "Delete", "Deploy", "Run", "Adopt", "Unsupported", "NoChange", "Ignore")
+# What a heading adds to its count, for the kinds a newcomer would not read on their own.
+HEADING_NOTE = {"Unsupported": "what-if could not predict these; ARM evaluates them when the deployment runs",
+                "Ignore": "already there and not in this template: left as they are"}
 MARK = {"Create": "+", "Modify": "~", "Delete": "-", "Deploy": "▸", "Run": "▶", "Adopt": "@", "NoChange": "=", "Ignore": "·",
         "Unsupported": "?"}
 STYLE = {"Create": "green", "Modify": "yellow", "Delete": "red", "Deploy": "cyan", "Run": "magenta", "Adopt": "cyan"}
@@ -93,8 +96,10 @@ class PreviewPanel(Vertical):
         options: list[Option] = []
         kinds = [k for k in ORDER if counts.get(k)] + [k for k in counts if k not in ORDER]
         for kind in kinds:
-            options.append(Option(Text(f"{kind} ({counts[kind]})", style=f"bold {STYLE.get(kind, '')}"),
-                                  id=f"group-{kind}", disabled=True))
+            heading = Text(f"{kind} ({counts[kind]})", style=f"bold {STYLE.get(kind, '')}")
+            if kind in HEADING_NOTE:
+                heading.append(f"  {HEADING_NOTE[kind]}", style="dim")
+            options.append(Option(heading, id=f"group-{kind}", disabled=True))
             for change in (c for c in preview.changes if c.change_type == kind):
                 option_id = f"change-{len(self.changes)}"
                 self.changes[option_id] = change

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Button, DataTable, Label, ProgressBar, Static
 
-from wizard.engine.contract import ArmDeployment, DirectoryObjects, LocalAction, StepDefinition
+from wizard.engine.contract import ArmDeployment, DirectoryObjects, ImageBuild, LocalAction, StepDefinition
 from wizard.engine.events import DeploySnapshot, OperationState
 from wizard.ui import timefmt
 from wizard.ui.widgets.cells import best_split, format_value, humanize, output_label, wrap_cell
@@ -81,6 +81,12 @@ def progress_of(snapshot: DeploySnapshot) -> tuple[int, int]:
     return min(done, total), total
 
 
+def deployment_share(step: StepDefinition) -> float:
+    """How much of the step's one progress scale its deployment fills: all of it, except
+    where an image build follows (``ImageBuild.deployment_share``)."""
+    return step.action.deployment_share if isinstance(step.action, ImageBuild) else 1.0
+
+
 class RunPanel(VerticalScroll):
     """The Run tab of a step. Focusable, so the log and tables scroll with the keys."""
 
@@ -101,6 +107,9 @@ class RunPanel(VerticalScroll):
         elif isinstance(action, DirectoryObjects):
             intro = ("Approve the preview (a) to create or adopt the directory objects through Microsoft Graph, "
                      "one by one.")
+        elif isinstance(action, ImageBuild):
+            intro = ("Approve the preview (a) to deploy, resource by resource; the image build follows, and you can "
+                     "work on other steps while it runs.")
         else:
             intro = "Approve the preview (a) to deploy. Progress appears here, resource by resource."
         yield Plain(intro, id="run-intro", classes="panel-note")
@@ -108,7 +117,7 @@ class RunPanel(VerticalScroll):
             yield Button("Complete step  (x)", id="complete-step", variant="primary")
         yield ProgressBar(total=100, show_eta=False, id="run-progress")
         yield PlainLabel("", id="run-elapsed")
-        if isinstance(action, ArmDeployment):
+        if isinstance(action, (ArmDeployment, ImageBuild)):
             resources: DataTable[Any] = DataTable(id="run-resources", cursor_type="none", zebra_stripes=True)
             resources.can_focus = False
             yield resources
@@ -155,7 +164,8 @@ class RunPanel(VerticalScroll):
         displayName where the resource's name is a GUID)."""
         self._labels = dict(labels or {})
         done, total = progress_of(snapshot)
-        self._bar(done, total)
+        share = deployment_share(self.step)
+        self._bar(done * share, total)
         since_start = elapsed_since(started_at)
         wall = snapshot.elapsed_s if since_start is None else since_start
         timing = run_timing(wall, snapshot.azure_s, snapshot.state in TERMINAL_STATES)
@@ -198,9 +208,14 @@ class RunPanel(VerticalScroll):
     def _name_of(self, op: OperationState) -> str:
         return self._labels.get(op.resource_id.lower()) or op.resource_name
 
-    def show_action(self, message: str, fraction: float | None) -> None:
+    def show_action(self, message: str, fraction: float | None, detail: str = "") -> None:
+        """A new line in the log when what the action does changes; its clock (``detail``)
+        goes beside the bar, so a half-hour build does not fill the log with ticks."""
         self._bar(None if fraction is None else round(fraction * 100), None if fraction is None else 100)
-        self._append(message)
+        if not self._log or self._log[-1] != f"• {message}":
+            self._append(message)
+        if detail:
+            self.query_one("#run-elapsed", Label).update(detail)
 
     def show_note(self, message: str) -> None:
         """A note from the engine during a run: logged, the bar left as it is."""
@@ -239,7 +254,9 @@ class RunPanel(VerticalScroll):
         table.add_column("Output", width=label_width, key="output")
         table.add_column("Value", width=value_width, key="value")
         for label, value in self._outputs:
-            table.add_row(wrap_cell(label, label_width), wrap_cell(value, value_width), height=None)
+            # Text, not str: a DataTable reads a str as markup, and "[resourceId(...)]" or a YAML
+            # list in a value would be taken for a style tag and vanish.
+            table.add_row(Text(wrap_cell(label, label_width)), Text(wrap_cell(value, value_width)), height=None)
 
     def reset_log(self) -> None:
         self._log.clear()

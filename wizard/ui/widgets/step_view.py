@@ -32,7 +32,7 @@ from wizard.ui.widgets.error_panel import ErrorPanel, failure_from_record
 from wizard.ui.widgets.lesson import LessonView
 from wizard.ui.widgets.plain import Plain
 from wizard.ui.widgets.preview_panel import PreviewPanel
-from wizard.ui.widgets.run_panel import RunPanel, progress_of
+from wizard.ui.widgets.run_panel import RunPanel, deployment_share, progress_of
 from wizard.ui.widgets.step_keys import ViewFacts, allowed
 from wizard.ui.widgets.step_results import StepResults
 from wizard.ui.widgets.step_workers import StepWorkers
@@ -368,7 +368,8 @@ class StepView(StepWorkers, StepResults, Vertical):
         self.query_one(RunPanel).show_snapshot(message.snapshot, state.deployment.started_at if state.deployment else "",
                                                labels)
         done, total = progress_of(message.snapshot)
-        self.post_message(StepProgress(self.step.id, round(100 * done / total) if total else None))
+        share = deployment_share(self.step)
+        self.post_message(StepProgress(self.step.id, round(100 * share * done / total) if total else None))
         if self.status == StepStatus.RUNNING and not self._shown_running:
             self._shown_running = True  # the engine stored "running": header and navigator say so now
             self.refresh_from_state()
@@ -376,7 +377,7 @@ class StepView(StepWorkers, StepResults, Vertical):
 
     def on_action_tick(self, message: ActionTick) -> None:
         message.stop()
-        self.query_one(RunPanel).show_action(message.text, message.fraction)
+        self.query_one(RunPanel).show_action(message.text, message.fraction, message.detail)
         if message.fraction is not None:
             self.post_message(StepProgress(self.step.id, round(100 * message.fraction)))
 
