@@ -119,7 +119,7 @@ def check_bastion_tunnel(ctx: StepContext) -> Finding:
     if not tunnelling:
         return Finding.fail("The hub's Bastion has native-client tunnelling switched off.",
                             "Re-run the hub step with tunnelling on, or build a jump box image (press 2).", **evidence)
-    return Finding.ok(f"The hub's Bastion ({sku}) allows tunnelling: `az aks bastion` reaches the private API "
+    return Finding.ok(f"The hub's Bastion ({sku}) allows tunnelling: az aks bastion reaches the private API "
                       "server from your machine.", **evidence)
 
 

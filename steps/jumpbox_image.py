@@ -18,7 +18,7 @@ from wizard.engine.contract import (ArmDeployment, Check, Choice, Field, FieldKi
 
 MODES = (Choice("image", "Build a jump box image (regulated reference)", "A hardened Ubuntu image with the cluster "
                 "tools; the jump box runs in the spoke and is reached through Bastion. About 35 minutes of build."),
-         Choice("bastion-tunnel", "No jump box: Bastion tunnelling", "`az aks bastion` tunnels from your machine "
+         Choice("bastion-tunnel", "No jump box: Bastion tunnelling", "az aks bastion tunnels from your machine "
                 "through the hub's Bastion (Standard or Premium). Nothing to build or patch."),
          Choice("existing-image", "Use an image I have", "A managed image or gallery image id you built before."))
 ROLE_MODES = (Choice("custom", "Custom least-privilege roles", "Two roles with exactly the actions the builder needs "
@@ -221,7 +221,8 @@ JUMPBOX_IMAGE = StepDefinition(
               "inside the network or through a tunnel.", default="image", kind=FieldKind.CHOICE, choices=MODES),
         Field("existing_image_id", "Existing image id", "A managed image (or gallery image) in the hub's region.",
               default="", validators=(_image_id_error,), visible_when=lambda a: a.get("access_mode") == "existing-image"),
-        Field("location", "Region", "The hub's region: the build network peers with the hub.", default=_region,
+        Field("location", "Region", "The hub's region: the image is built and kept there, beside the hub, its "
+              "Bastion and the cluster.", default=_region,
               validators=(region_error,)),
         Field("resource_group", "Image resource group", "Where the builder identity, the template and the image live "
               "(the workload group the policy step made allows them).",
@@ -231,7 +232,9 @@ JUMPBOX_IMAGE = StepDefinition(
               default=lambda ctx: str(ctx.output("policy", "spoke_resource_group") or
                                       f"rg-enterprise-networking-spokes-{_region(ctx)}"),
               validators=(lambda v, ctx: naming.name_error("resource_group", str(v)),), visible_when=_building),
-        Field("builder_vnet_name", "Builder VNet name", "A small spoke of its own, peered to the hub.",
+        Field("builder_vnet_name", "Builder VNet name", "A small spoke of its own, peered to the hub. The "
+              "reference's naming: vnet-spoke-<business unit and application id>-<instance>; BU0001A0005 is business "
+              "unit 0001's application 0005 (the image builds), beside the cluster's BU0001A0008.",
               default=tpl.data()["builder"]["vnetName"],
               validators=(lambda v, ctx: naming.name_error("virtual_network", str(v)),), visible_when=_building),
         Field("builder_address_space", "Builder address space", "A small range of its own (a /27 holds both /28 "

@@ -167,11 +167,21 @@ class Workspace:
     def built_steps(self) -> list[StepDefinition]:
         return [s for s in self.registry if s.built]
 
-    def next_step(self) -> str | None:
-        for step in self.built_steps():
-            if self.status_of(step.id) != StepStatus.DONE:
-                return step.id
-        return None
+    def next_step(self, after: str | None = None) -> str | None:
+        """The step to work on next. Without ``after``: the first built step not done (where
+        a resumed session opens, a running step included). With it: the next one after
+        ``after`` (wrapping round) that the operator can act on now - not done, not running,
+        its needs met - so "next" moves on while a build runs; else the first not done."""
+        pending = [s.id for s in self.built_steps() if self.status_of(s.id) != StepStatus.DONE]
+        if after is None or not pending:
+            return pending[0] if pending else None
+        ids = [s.id for s in self.built_steps()]
+        start = ids.index(after) + 1 if after in ids else 0
+        for step_id in ids[start:] + ids[:start]:
+            if step_id != after and self.status_of(step_id) not in (StepStatus.DONE, StepStatus.RUNNING,
+                                                                    StepStatus.WAITING):
+                return step_id
+        return pending[0]
 
     def interrupted_steps(self) -> list[str]:
         """Steps whose deployment was submitting or running when the wizard stopped."""

@@ -49,7 +49,9 @@ async def test_the_jump_box_image_previews_its_build_and_the_map_follows(home: P
         run = view(pilot).query_one(RunPanel)
         log = [line for line in str(run.query_one("#run-log").render()).splitlines() if line.strip()]
         builds = [line for line in log if "Image build" in line]
-        assert len(builds) == len(set(builds)) >= 3, log  # one line per sub-state, not one per poll
+        # one line per sub-state, not one per poll: the clock is beside the bar, not in the log
+        assert len(builds) == len(set(builds)) >= 2 and not any("since the build started" in b for b in builds), log
+        assert "since the build started" in str(run.query_one("#run-elapsed").render())
         resources = run.query_one("#run-resources", DataTable)
         assert resources.display and resources.row_count >= 5  # the deployment's resources are listed too
         await press(pilot, "m")
@@ -67,3 +69,35 @@ async def test_the_map_scrolls_at_80x24(home: Path, prepared) -> None:  # noqa: 
         assert box.size.width <= 80 and box.virtual_size.height >= box.size.height - 2
         await press(pilot, "escape")
         assert not isinstance(app.screen, TopologyScreen)
+
+
+async def test_a_field_a_choice_reveals_is_not_called_wrong_before_it_is_filled(home: Path, prepared) -> None:  # noqa: ANN001
+    """Choosing "Use an image I have" reveals the image id field: it is empty, and saying
+    "required" before the operator has typed is noise. Saving names it; the Bastion choice
+    previews nothing and says so at the top, not only in a note below."""
+    from textual.widgets import Select
+
+    from wizard.ui.widgets.field_row import FieldRow
+
+    app = resume_app(home, prepared("hub-checked"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_opened(pilot)
+        await preview_checked_hub(pilot)
+        await press(pilot, "a")
+        pilot.app.screen.show_step("jumpbox-image", activate=True)  # type: ignore[attr-defined]
+        await settle(pilot)
+        await press(pilot, "2")
+        form = view(pilot).form
+        assert form is not None
+        rows = {row.field.id: row for row in form.query(FieldRow)}
+        rows["access_mode"].query_one(Select).value = "existing-image"
+        await pilot.pause(0.6)  # past the form's debounce
+        await settle(pilot)
+        assert rows["existing_image_id"].display and not rows["existing_image_id"].has_class("-invalid")
+        await press(pilot, "ctrl+s")
+        assert rows["existing_image_id"].has_class("-invalid")  # saving shows it
+        rows["access_mode"].query_one(Select).value = "bastion-tunnel"
+        await pilot.pause(0.6)
+        await press(pilot, "ctrl+s", "p")
+        summary = str(view(pilot).query_one("#preview-summary").render())
+        assert summary.startswith("Nothing to deploy.") and "cluster step" in summary

@@ -30,8 +30,10 @@ async def test_a_step_runs_while_another_deploys(home: Path, prepared) -> None: 
         await pilot.press("a")  # approve and deploy; do not wait for it
         await _until(lambda: app.workspace.status_of("hub") == "running")
         assert app.workspace.status_of("hub") == "running"
-        pilot.app.screen.show_step("tls-certificates", activate=True)  # type: ignore[attr-defined]
+        # n moves on from the running step: past the two that wait for the hub, round to step 2
+        await pilot.press("n")
         await _until(lambda: view(pilot).step.id == "tls-certificates" and view(pilot).form is not None)
+        assert view(pilot).step.id == "tls-certificates"
         for key, reached in (("ctrl+s", "checked"), ("p", "previewed"), ("a", "done")):
             await pilot.press(key)
             await _until(lambda: app.workspace.status_of("tls-certificates") == reached and not view(pilot).busy)

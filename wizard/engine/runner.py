@@ -265,6 +265,17 @@ class StepRunner:
             return True
         return any(op.get("status") in UNFINISHED_OPERATIONS for op in self.state.operations.values())
 
+    def running_work(self) -> str:
+        """What of this step is (or was) under way in Azure, in words for a dialog: "image
+        build" once the deployment is done and an operation follows it, else "deployment"."""
+        dep = self.state.deployment
+        if dep is not None and dep.status in ("submitting", "running"):
+            return "deployment"
+        for key, op in self.state.operations.items():
+            if op.get("status") in UNFINISHED_OPERATIONS:
+                return key.replace("-", " ")
+        return "deployment"
+
     def deploy(self) -> dict[str, Any]:
         """Run the action; returns the step outputs. Raises StepBlocked/AzureCallFailed."""
         if not self.state.approved and not self.needs_reattach():

@@ -224,9 +224,9 @@ class WizardApp(App[int]):
 
             one = len(running) == 1
             self.push_screen(ConfirmDialog(
-                "A deployment is running" if one else f"{len(running)} deployments are running",
+                "A step is running in Azure" if one else f"{len(running)} steps are running in Azure",
                 f"{', '.join(running)}: quit anyway? "
-                + ("The deployment continues" if one else "They continue")
+                + ("It continues" if one else "They continue")
                 + " in Azure; resuming this session re-attaches to "
                 + ("it." if one else "each of them."), yes="Quit", no="Stay"), answer)
             return

@@ -197,7 +197,7 @@ class MainScreen(Screen[None]):
         interrupted = self.workspace.interrupted_steps()
         if not interrupted:
             return
-        titles = [f"“{self.workspace.step(s).title}”" for s in interrupted]
+        titles = [f"“{self._with_work(s, self.workspace.step(s).title)}”" for s in interrupted]
 
         def answer(yes: bool | None) -> None:
             if not yes:
@@ -211,9 +211,9 @@ class MainScreen(Screen[None]):
 
         one = len(interrupted) == 1
         self.app.push_screen(ConfirmDialog(
-            "Deployment in progress" if one else f"{len(interrupted)} deployments in progress",
-            f"{', '.join(titles)} {'was' if one else 'were'} deploying when the wizard stopped. "
-            f"{'The deployment kept' if one else 'They kept'} going in Azure.\n"
+            "Work in progress in Azure" if one else f"{len(interrupted)} steps in progress in Azure",
+            f"{', '.join(titles)} {'was' if one else 'were'} running when the wizard stopped. "
+            f"{'It kept' if one else 'They kept'} going in Azure.\n"
             f"Re-attach and follow {'it' if one else 'them'}? Nothing is submitted again.",
             yes="Re-attach", no="Later"), answer)
 
@@ -226,7 +226,7 @@ class MainScreen(Screen[None]):
             view = self.view
             return view is not None and view.can("override")
         if action == "next_step":
-            following = self.workspace.next_step()
+            following = self.workspace.next_step(after=self.current)
             return following is not None and following != self.current and not self.workspace.status_of(
                 following) == StepStatus.WAITING
         if action == "tab":
@@ -263,8 +263,8 @@ class MainScreen(Screen[None]):
                 view.focus_default()
 
     def action_next_step(self) -> None:
-        """Jump to the first built step that is not done yet."""
-        following = self.workspace.next_step()
+        """Jump to the next step the operator can act on (``Workspace.next_step``)."""
+        following = self.workspace.next_step(after=self.current)
         if following:
             self.action_go_to_step(following)
 
@@ -284,6 +284,11 @@ class MainScreen(Screen[None]):
         return bool(self.running_titles())
 
     def running_titles(self) -> list[str]:
-        """The steps whose run is in progress (several may be, side by side)."""
-        return [view.step.title for view in self._views.values()
+        """The steps whose run is in progress (several may be, side by side); a step whose
+        image build runs says so ("Jump box image (image build)"), a deployment is the default."""
+        return [self._with_work(view.step.id, view.step.title) for view in self._views.values()
                 if isinstance(view, StepView) and view.busy == "deploy"]
+
+    def _with_work(self, step_id: str, title: str) -> str:
+        work = self.workspace.runner(step_id).running_work()
+        return title if work == "deployment" else f"{title} ({work})"

@@ -60,8 +60,13 @@ class DecisionsForm(VerticalScroll, can_focus=False):
         self._debounce: Timer | None = None
         self._saved_raw: dict[str, Any] | None = None  # the inputs as loaded or last saved
         self.unsaved = False
+        self._touched: set[str] = set()  # fields the operator has typed in or changed
+        self._final: str | None = None  # the step's status while its decisions are final
 
     def compose(self) -> ComposeResult:
+        final = Plain("", id="form-final", classes="panel-note")
+        final.display = False
+        yield final
         if not self.step.fields:
             yield Plain("This step has no decisions to make. Save to record that you read the lesson.",
                          classes="form-empty")
@@ -75,6 +80,7 @@ class DecisionsForm(VerticalScroll, can_focus=False):
 
     def on_mount(self) -> None:
         self._saved_raw = self.raw()
+        self.show_final(self._final)
 
     def raw(self) -> dict[str, Any]:
         return {row.field.id: row.raw_value() for row in self.query(FieldRow)}
@@ -90,8 +96,18 @@ class DecisionsForm(VerticalScroll, can_focus=False):
             self.unsaved = unsaved
             self.post_message(self.UnsavedChanged(unsaved))
 
-    def show_errors(self, errors: Mapping[str, str], visible_ids: set[str] | None = None) -> None:
-        """Show each field's error under it; hide fields the engine says are not relevant."""
+    def show_errors(self, errors: Mapping[str, str], visible_ids: set[str] | None = None,
+                    live: bool = False) -> None:
+        """Show each field's error under it; hide fields the engine says are not relevant.
+
+        ``live`` (checking as the operator types): an empty field nobody has typed in yet,
+        such as one a choice has just revealed, is not called wrong before it is filled in;
+        saving shows every error."""
+        errors = dict(errors)
+        if live:
+            for row in self.query(FieldRow):
+                if row.field.id not in self._touched and row.raw_value() in ("", None):
+                    errors.pop(row.field.id, None)
         for row in self.query(FieldRow):
             row.show_error(errors.get(row.field.id))
             if visible_ids is not None:
@@ -100,6 +116,18 @@ class DecisionsForm(VerticalScroll, can_focus=False):
         count = len(errors)
         status.update(f"{count} field{'s need' if count != 1 else ' needs'} attention." if count else "")
         self.set_class(bool(count), "-has-errors")
+
+    def show_final(self, status: str | None) -> None:
+        """A running or done step's decisions are final: the form is shown for reference and
+        takes no keys, and says so at the top - otherwise letters typed into it would reach the
+        screen's keys (n, m, …) with nothing on screen to say why."""
+        self.disabled = status is not None
+        self._final = status
+        for note in self.query("#form-final").results(Static):  # none before compose: on_mount applies it
+            note.display = status is not None
+            if status is not None:
+                why = "it is running" if status == "running" else "it is done"
+                note.update(f"These decisions are final ({why}) and shown for reference; they cannot be edited here.")
 
     def set_status(self, text: str) -> None:
         self.query_one("#form-status", Static).update(text)
@@ -114,11 +142,18 @@ class DecisionsForm(VerticalScroll, can_focus=False):
     @on(Switch.Changed)
     def _on_text_or_switch(self, event: Input.Changed | Switch.Changed) -> None:
         event.stop()
+        self._touch(event.control)
         self._edited()
+
+    def _touch(self, control: Any) -> None:
+        row = next((a for a in control.ancestors if isinstance(a, FieldRow)), None)
+        if row is not None and self._saved_raw is not None:  # not the values filled in on mount
+            self._touched.add(row.field.id)
 
     @on(Select.Changed)
     def _on_select(self, event: Select.Changed) -> None:
         event.stop()
+        self._touch(event.control)
         for row in self.query(FieldRow):
             row.refresh_detail()
         self._edited()

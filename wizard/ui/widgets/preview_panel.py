@@ -89,8 +89,11 @@ class PreviewPanel(Vertical):
 
     def show(self, preview: Preview) -> None:
         counts = preview.counts()
-        self.query_one("#preview-summary", Static).update(
-            f"{counts_line(counts)}   — press a to approve and run, or change decisions first.")
+        if not preview.changes and preview.notes:  # a choice that deploys nothing: say why at the top
+            summary = f"Nothing to deploy. {preview.notes[0]}   — press a to approve, or change decisions first."
+        else:
+            summary = f"{counts_line(counts)}   — press a to approve and run, or change decisions first."
+        self.query_one("#preview-summary", Static).update(summary)
         self.changes.clear()
         self.expanded.clear()
         options: list[Option] = []

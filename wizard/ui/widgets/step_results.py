@@ -71,7 +71,7 @@ class StepResults:
             self._mount_form(*result)
         elif name == "validate" and self.form is not None:
             errors, shown = result
-            self.form.show_errors(errors, shown)
+            self.form.show_errors(errors, shown, live=True)
         elif name == "save":
             self._saved(result)
         elif name in ("checks", "fix"):

@@ -188,7 +188,7 @@ class StepView(StepWorkers, StepResults, Vertical):
                     "The preview comes after the checks: save your decisions (ctrl+s), then resolve every failed "
                     "check (or override a warning) - p works from then on.")
         if self.form is not None:
-            self.form.disabled = status in (StepStatus.DONE, StepStatus.RUNNING)  # decisions are final then
+            self.form.show_final(status if status in (StepStatus.DONE, StepStatus.RUNNING) else None)
         run = self.query_one(RunPanel)
         if status == StepStatus.DONE:
             run.show_outputs(state.outputs)
