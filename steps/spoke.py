@@ -9,6 +9,7 @@ from ipaddress import ip_address
 from typing import Any, Callable, Mapping
 
 from checks import hub_link, naming, network, spoke_plan
+from steps import spoke_flow_logs as flow_logs
 from steps import spoke_template as tpl
 from steps.node_pools import REFERENCE_POOLS
 from steps.prerequisites import region_error
@@ -84,8 +85,11 @@ def _dns_servers(ctx: StepContext) -> list[str]:
 
 
 def _names(a: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-    return {"Resource group": ("resource_group", str(a["resource_group"])),
-            "Spoke VNet": ("virtual_network", str(a["vnet_name"]))}
+    names = {"Resource group": ("resource_group", str(a["resource_group"])),
+             "Spoke VNet": ("virtual_network", str(a["vnet_name"]))}
+    if flow_logs.wanted(a):
+        names["Flow log storage account"] = ("storage_account", str(a["flow_logs_storage"]))
+    return names
 
 
 def _check_subnets(ctx: StepContext) -> Finding:
@@ -112,7 +116,8 @@ def _outputs(groups: Mapping[str, Mapping[str, Any]], ctx: StepContext) -> dict[
             "location": a["location"], "network_model": a["network_model"], "max_pods": _pods(a),
             "service_cidr": a["service_cidr"], "dns_service_ip": a["dns_service_ip"],
             "pod_cidr": a["pod_cidr"] if a["network_model"] == "overlay" else "",
-            "api_server_mode": a["api_server_mode"], "dns_servers": _dns_servers(ctx)}
+            "api_server_mode": a["api_server_mode"], "dns_servers": _dns_servers(ctx),
+            "flow_log_id": (groups.get("flowlogs") or {}).get("flowLogId") or ""}
 
 
 def _get(ctx: StepContext, rid: str) -> dict[str, Any]:
@@ -163,7 +168,11 @@ def _verify_routing(ctx: StepContext) -> Finding:
 
 
 def _spoke_group(ctx: StepContext) -> dict[str, Any]:
-    return tpl.spoke_template(ctx.answers, ctx.outputs.get("hub") or {}, _dns_servers(ctx))
+    template = tpl.spoke_template(ctx.answers, ctx.outputs.get("hub") or {}, _dns_servers(ctx))
+    if flow_logs.wanted(ctx.answers):  # the flow log itself goes under the region's Network Watcher
+        template["resources"].append(flow_logs.storage_account(str(ctx.answers["flow_logs_storage"]),
+                                                               str(ctx.answers["location"])))
+    return template
 
 
 SPOKE = StepDefinition(
@@ -211,6 +220,7 @@ SPOKE = StepDefinition(
         Field("dns", "DNS for the spoke", "The firewall's DNS proxy is the reference's choice when the hub has it on.",
               default=lambda ctx: "firewall" if ctx.output("hub", "dns_proxy", True) else "azure",
               kind=FieldKind.CHOICE, choices=DNS_CHOICES),
+        *flow_logs.FIELDS,
     ),
     checks=(
         Check("spoke.hub", "The hub is there to join", hub_link.check_hub_ready, needs_azure=True),
@@ -238,6 +248,7 @@ SPOKE = StepDefinition(
         Check("spoke.dns", "DNS server available",
               lambda ctx: spoke_plan.check_dns(str(ctx.answers["dns"]), ctx.output("hub", "dns_proxy"))),
         Check("spoke.names", "Resource names follow Azure's rules", lambda ctx: naming.check_names(_names(ctx.answers))),
+        *flow_logs.CHECKS,
     ),
     action=ArmDeployment(
         deployment_base_name="spoke-BU0001A0008",
@@ -251,6 +262,7 @@ SPOKE = StepDefinition(
                           template=lambda ctx: tpl.hub_template(ctx.answers, ctx.outputs.get("hub") or {},
                                                                 _own_vnet_id(ctx)),
                           parameters=lambda ctx: {}, depends_on=("spoke",)),
+            flow_logs.GROUP,
         ),
         outputs=_outputs,
     ),

@@ -60,7 +60,7 @@ class ArmStep:
         assert azure is not None
         groups = azure.resources().resource_groups
         out: dict[str, dict[str, str]] = {}
-        for group in self.action.groups:
+        for group in (g for g in self.action.groups if g.included(ctx)):
             name = group.resource_group(ctx)
             try:
                 found = arm.call(name, groups.get, name)

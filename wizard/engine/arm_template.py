@@ -53,9 +53,10 @@ def compose(action: ArmDeployment, ctx: StepContext, deployment: str, tags: Mapp
     secure: set[str] = set()
     resources: list[dict[str, Any]] = []
     outputs: dict[str, Any] = {}
-    names = {g.key: g.resource_group(ctx) for g in action.groups}
+    groups = [g for g in action.groups if g.included(ctx)]
+    names = {g.key: g.resource_group(ctx) for g in groups}
     made: set[str] = set()
-    for group in action.groups:
+    for group in groups:
         inner = group.template(ctx)
         inner_params = inner.get("parameters", {}) or {}
         passed: dict[str, Any] = {}

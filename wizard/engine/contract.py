@@ -219,6 +219,12 @@ class GroupTemplate:
     # Ids (ARM expressions) of the step's subscription resources this group's deployment needs
     # first: the custom policy definitions a group's assignments name, say.
     after_resources: "tuple[str, ...] | Callable[[StepContext], tuple[str, ...]]" = ()
+    # False leaves the group out of the step's template: an opt-in (VNet flow logs, in their
+    # Network Watcher's group) that the operator did not choose writes nothing.
+    wanted: "Callable[[StepContext], bool] | None" = None
+
+    def included(self, ctx: StepContext) -> bool:
+        return self.wanted is None or bool(self.wanted(ctx))
 
 
 @dataclass(frozen=True)

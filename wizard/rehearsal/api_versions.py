@@ -61,6 +61,8 @@ def path_type(path: str) -> str | None:
         parts = [p for p in lower.split("/") if p]
         if len(parts) == 3 and parts[2] == "providers":
             return "Microsoft.Resources/providers"
+        if len(parts) == 3 and parts[2] == "resources":  # Resources - List (a subscription's resources)
+            return "Microsoft.Resources/resources"
         if len(parts) <= 2 or parts[2] == "locations":
             return "Microsoft.Resources/subscriptions"
         if len(parts) >= 5 and parts[4] == "deployments":  # the SDK's legacy operations path

@@ -10,10 +10,10 @@ import hashlib
 import json
 import time
 import uuid
-from typing import Any
+from typing import Any, Mapping
 
 from wizard.rehearsal import image_builder, serialized_writes
-from wizard.rehearsal import authorization_writes, defender, network_rules
+from wizard.rehearsal import authorization_writes, defender, flow_log_rules, network_rules
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal.deployment_views import (View, current_state, deployment_body, deployment_error, find_view,
                                                operations, views_under)
@@ -139,7 +139,10 @@ def _write_errors(schedule: list[dict[str, Any]], sub: str, world: Any) -> None:
         if not entry.get("error"):
             kind = entry["type"].lower()
             refused = _parent_missing(entry, find)
-            if refused is None and kind == defender.PRICINGS_TYPE:
+            if refused is None and kind in flow_log_rules.TYPES:
+                refused = flow_log_rules.write_error(entry["id"], entry["type"], entry["name"], state, find,
+                                                     _known_resources(world, planned))
+            elif refused is None and kind == defender.PRICINGS_TYPE:
                 refused = defender.write_error(sub, entry["name"], state.get("properties") or {})
             elif refused is None and kind.startswith("microsoft.network/"):
                 refused = network_rules.write_error(entry["id"], entry["type"], state, find, links)
@@ -152,6 +155,20 @@ def _write_errors(schedule: list[dict[str, Any]], sub: str, world: Any) -> None:
         planned[entry["id"].lower()] = state
         if entry["type"].lower() == network_rules.DNS_LINK:
             links[entry["id"].lower()] = state
+
+
+def _known_resources(world: Any, planned: Mapping[str, Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Every resource Azure knows of, for the rules that span subscriptions (a storage account
+    name is global): the model, this deployment's writes so far, and the names the scenario
+    says someone else took (``storage.takenNames``)."""
+    with world.model.lock:
+        known: list[Mapping[str, Any]] = list(world.model.data["resources"].values())
+    known += list(planned.values())
+    known += [{"type": "Microsoft.Storage/storageAccounts", "name": name,
+               "id": f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/elsewhere/providers/"
+                     f"Microsoft.Storage/storageAccounts/{name}"}
+              for name in (world.scenario.raw.get("storage") or {}).get("takenNames", [])]
+    return known
 
 
 def _dns_links(model: Any) -> dict[str, dict[str, Any]]:

@@ -5,6 +5,7 @@ Registered last: the specific routes (deployments, authorization) must win first
 from __future__ import annotations
 
 import json
+import re
 
 from wizard.rehearsal.http_types import ArmError, Request, Response, not_found
 from wizard.rehearsal.router import Router
@@ -82,7 +83,31 @@ def list_group_resources(req: Request) -> Response:
     return Response(200, {"value": items})
 
 
+_TYPE_FILTER = re.compile(r"^\s*resourceType\s+eq\s+'([^']+)'\s*$", re.I)
+
+
+def list_subscription_resources(req: Request) -> Response:
+    """Resources - List: a subscription's top-level resources, optionally ``$filter=resourceType
+    eq '<type>'`` (the one filter the wizard uses; ARM refuses a filter it cannot parse)."""
+    sub = require_subscription(req)["subscriptionId"]
+    wanted = None
+    if req.query.get("$filter"):
+        match = _TYPE_FILTER.match(req.query["$filter"])
+        if match is None:
+            raise ArmError(400, "InvalidFilterInQueryString", f"Invalid $filter '{req.query['$filter']}' specified "
+                           "in the query string.")
+        wanted = match.group(1).lower()
+    items = []
+    for group in req.world.model.resource_groups(sub):
+        for r in req.world.model.resources_in_group(sub, group["name"]):
+            if wanted is None or str(r.get("type", "")).lower() == wanted:
+                items.append({k: v for k, v in r.items() if k in ("id", "name", "type", "location", "sku", "kind",
+                                                                  "tags", "zones", "identity")})
+    return Response(200, {"value": items})
+
+
 def register(router: Router) -> None:
+    router.add("GET", "/subscriptions/{sub}/resources", list_subscription_resources)
     router.add("GET", "/subscriptions/{sub}/resourcegroups/{rg}/resources", list_group_resources)
     router.add("GET,HEAD", "/subscriptions/{sub}/resourcegroups/{rg}/providers/{ns}/{rest*}", get_resource)
     router.add("DELETE", "/subscriptions/{sub}/resourcegroups/{rg}/providers/{ns}/{rest*}", delete_resource)
