@@ -22,7 +22,8 @@ async def test_spoke_runs_after_the_hub_and_previews_both_groups(home: Path, pre
         await settle(pilot)
         await press(pilot, "ctrl+s")
         rows = {row.check.id: row.status for row in view(pilot).query_one(ChecksPanel).rows()}
-        assert set(rows.values()) == {"pass"}, rows
+        assert set(rows.values()) == {"pass", "n/a"}, rows
+        assert rows["spoke.network-watcher"] == "n/a"  # flow logs are opt-in: nothing to look up by default
         await press(pilot, "p")
         shown = _preview_lines(pilot)
         assert "to_vnet-eastus2-hub" in shown and "AksEgressRuleCollectionGroup" in shown
