@@ -1,4 +1,5 @@
-"""Quota (compute and network usages) and VM SKU availability per region."""
+"""What a region offers: quota (compute and network usages), VM SKU availability and the
+Kubernetes versions AKS supports there."""
 
 from __future__ import annotations
 
@@ -82,7 +83,18 @@ def list_skus(req: Request) -> Response:
     return Response(200, {"value": items})
 
 
+def kubernetes_versions(req: Request) -> Response:
+    """ManagedClusters_ListKubernetesVersions: the region's own list, else the scenario's
+    (``kubernetesVersions.values``); the shape of KubernetesVersions_List.json (2026-08-01)."""
+    require_subscription(req)
+    _, region = _region(req)
+    listed = region.get("kubernetesVersions") or (req.world.scenario.raw.get("kubernetesVersions") or {})
+    return Response(200, {"values": list(listed.get("values", []))})
+
+
 def register(router: Router) -> None:
+    router.add("GET", "/subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}/kubernetesVersions",
+               kubernetes_versions)
     router.add("GET", "/subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/usages", compute_usages)
     router.add("GET", "/subscriptions/{sub}/providers/Microsoft.Network/locations/{loc}/usages", network_usages)
     router.add("GET", "/subscriptions/{sub}/providers/Microsoft.Compute/skus", list_skus)
