@@ -138,6 +138,12 @@ class AzureContext:
             return ContainerServiceClient(self.credential, self.subscription_id, **self._client_kwargs())
         return self._cached("containerservice", build)
 
+    def key_vault(self) -> Any:
+        def build() -> Any:
+            from azure.mgmt.keyvault import KeyVaultManagementClient
+            return KeyVaultManagementClient(self.credential, self.subscription_id, **self._client_kwargs())
+        return self._cached("keyvault", build)
+
     def cost_management(self) -> Any:
         def build() -> Any:
             from azure.mgmt.costmanagement import CostManagementClient

@@ -55,7 +55,7 @@ def path_type(path: str) -> str | None:
     lower = path.lower().rstrip("/")
     if lower.startswith(("/v1.0", "/beta")):
         return None
-    if "/operationresults/" in lower:
+    if "/operationresults/" in lower and "/providers/" not in lower:  # ARM's own; a provider's has its namespace
         return "Microsoft.Resources/operationResults"
     if "/providers/" not in lower:
         parts = [p for p in lower.split("/") if p]

@@ -12,7 +12,7 @@ import time
 import uuid
 from typing import Any, Mapping
 
-from wizard.rehearsal import image_builder, serialized_writes
+from wizard.rehearsal import image_builder, routes_keyvault, serialized_writes
 from wizard.rehearsal import authorization_writes, defender, flow_log_rules, network_rules
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal.deployment_views import (View, current_state, deployment_body, deployment_error, find_view,
@@ -139,7 +139,9 @@ def _write_errors(schedule: list[dict[str, Any]], sub: str, world: Any) -> None:
         if not entry.get("error"):
             kind = entry["type"].lower()
             refused = _parent_missing(entry, find)
-            if refused is None and kind in flow_log_rules.TYPES:
+            if refused is None and kind == routes_keyvault.VAULT:
+                refused = routes_keyvault.write_error(world, sub, entry["id"], entry["name"])
+            elif refused is None and kind in flow_log_rules.TYPES:
                 refused = flow_log_rules.write_error(entry["id"], entry["type"], entry["name"], state, find,
                                                      _known_resources(world, planned))
             elif refused is None and kind == defender.PRICINGS_TYPE:
