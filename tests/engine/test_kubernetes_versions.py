@@ -33,3 +33,30 @@ def test_a_minor_that_left_the_region_fails_before_any_deployment(tmp_path: Path
 def _journal(ws):  # noqa: ANN001, ANN202
     from tests.engine.flow import journal
     return journal(ws.session.dir)
+
+
+def test_preflight_refuses_a_cluster_on_a_version_the_region_does_not_offer(tmp_path: Path) -> None:
+    """The reference's failure, reproduced: validate of a template pinning 1.30.7 answers
+    AgentPoolK8sVersionNotSupported (the code and message of Azure/Microsoft-Defender-for-Cloud#713),
+    while the minor the check chose validates."""
+    def template(version: str) -> dict:
+        cluster = {"type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2026-08-01", "name": "aks-t",
+                   "location": "eastus2", "identity": {"type": "SystemAssigned"},
+                   "properties": {"kubernetesVersion": version, "dnsPrefix": "aks-t",
+                                  "agentPoolProfiles": [{"name": "system", "count": 3, "vmSize": "Standard_D4ds_v5",
+                                                         "mode": "System"}]}}
+        return {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                "contentVersion": "1.0.0.0", "resources": [cluster]}
+
+    with open_workspace(tmp_path) as ws:
+        ws.backend.model.put_resource_group("2d6f9a1b-4c3e-4b7a-8f15-0a9e8d7c6b51", "rg-k", "eastus2", None)
+        deployments = ws.azure.deployments().deployments
+        body = {"properties": {"mode": "Incremental", "template": template("1.30.7")}}
+        try:
+            deployments.begin_validate("rg-k", "t-old", body).result()
+            raise AssertionError("validate accepted a removed version")
+        except Exception as exc:  # noqa: BLE001 - the SDK's error carries ARM's body
+            said = str(exc)
+        assert "AgentPoolK8sVersionNotSupported" in said and "Version 1.30.7 is not supported in this region" in said
+        good = {"properties": {"mode": "Incremental", "template": template("1.37")}}
+        deployments.begin_validate("rg-k", "t-new", good).result()  # raises if refused

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from wizard.rehearsal import kubernetes_versions
 from wizard.rehearsal.http_types import ArmError, Request, Response
 from wizard.rehearsal.router import Router
 from wizard.rehearsal.routes_subscriptions import require_subscription
@@ -83,18 +84,17 @@ def list_skus(req: Request) -> Response:
     return Response(200, {"value": items})
 
 
-def kubernetes_versions(req: Request) -> Response:
+def list_kubernetes_versions(req: Request) -> Response:
     """ManagedClusters_ListKubernetesVersions: the region's own list, else the scenario's
     (``kubernetesVersions.values``); the shape of KubernetesVersions_List.json (2026-08-01)."""
     require_subscription(req)
     _, region = _region(req)
-    listed = region.get("kubernetesVersions") or (req.world.scenario.raw.get("kubernetesVersions") or {})
-    return Response(200, {"values": list(listed.get("values", []))})
+    return Response(200, {"values": kubernetes_versions.offered(req.world, region)})
 
 
 def register(router: Router) -> None:
     router.add("GET", "/subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}/kubernetesVersions",
-               kubernetes_versions)
+               list_kubernetes_versions)
     router.add("GET", "/subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/usages", compute_usages)
     router.add("GET", "/subscriptions/{sub}/providers/Microsoft.Network/locations/{loc}/usages", network_usages)
     router.add("GET", "/subscriptions/{sub}/providers/Microsoft.Compute/skus", list_skus)

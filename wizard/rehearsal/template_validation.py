@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wizard.rehearsal import permissions, policy_rules
+from wizard.rehearsal import kubernetes_versions, permissions, policy_rules
 from wizard.rehearsal.api_versions import template_resource_problem
 from wizard.rehearsal.http_types import being_deleted
 from wizard.rehearsal.routes_capacity import public_ips_in_model
@@ -111,6 +111,7 @@ def validate_plan(plan: Plan, world: World, subscription_id: str, preflight: boo
             continue
         sink.extend(_zones(res, region, loc))
         sink.extend(_firewall_tier(res, region, loc))
+        sink.extend(_kubernetes_version(res, world, region))
         if res.type.lower() == "microsoft.network/publicipaddresses" and world.model.resource(res.id) is None \
                 and sink is result.details:
             new_pips[loc] = new_pips.get(loc, 0) + 1
@@ -181,6 +182,21 @@ def _firewall_tier(res: PlannedResource, region: dict[str, Any], loc: str) -> li
         return []
     return [_detail("SkuNotAvailable", f"The requested tier '{tier}' for resource '{_short(res)}' is not "
                     f"available in location '{loc}'. Available tiers are '{','.join(tiers)}'.", res.id)]
+
+
+def _kubernetes_version(res: PlannedResource, world: World, region: dict[str, Any]) -> list[dict[str, Any]]:
+    """AKS refuses at preflight a cluster or pool version the region does not offer."""
+    if res.type.lower() not in ("microsoft.containerservice/managedclusters",
+                                "microsoft.containerservice/managedclusters/agentpools"):
+        return []
+    props = res.declared.get("properties") or {}
+    wanted = [props.get("kubernetesVersion"), props.get("orchestratorVersion")]
+    wanted += [p.get("orchestratorVersion") for p in props.get("agentPoolProfiles") or [] if isinstance(p, dict)]
+    listed = kubernetes_versions.offered(world, region)
+    return [_detail(kubernetes_versions.CODE, f"Provisioning of resource(s) for container service {res.name} failed. "
+                    f"Message: {kubernetes_versions.refusal(str(v))}", res.id)
+            for v in dict.fromkeys(w for w in wanted if isinstance(w, str) and w)
+            if not kubernetes_versions.supported(str(v), listed)][:1]
 
 
 def _pip_quota(new_pips: dict[str, int], world: World, sub: str, plan: Plan) -> list[dict[str, Any]]:
