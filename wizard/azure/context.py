@@ -138,6 +138,12 @@ class AzureContext:
             return ContainerServiceClient(self.credential, self.subscription_id, **self._client_kwargs())
         return self._cached("containerservice", build)
 
+    def container_registry(self) -> Any:
+        def build() -> Any:
+            from azure.mgmt.containerregistry import ContainerRegistryManagementClient
+            return ContainerRegistryManagementClient(self.credential, self.subscription_id, **self._client_kwargs())
+        return self._cached("containerregistry", build)
+
     def key_vault(self) -> Any:
         def build() -> Any:
             from azure.mgmt.keyvault import KeyVaultManagementClient

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from wizard.rehearsal import (routes_authorization, routes_capacity, routes_deployments, routes_directory, routes_graph,
-                              routes_image_builder, routes_keyvault, routes_providers, routes_resources,
-                              routes_subscription_resources, routes_subscriptions)
+                              routes_image_builder, routes_keyvault, routes_providers, routes_registry,
+                              routes_resources, routes_subscription_resources, routes_subscriptions)
 from wizard.rehearsal import defender
 from wizard.rehearsal.credential import RehearsalCredential
 from wizard.rehearsal.faults import Fault, FaultPlan
@@ -30,7 +30,8 @@ def build_router() -> Router:
     """Order matters: specific routes first, the generic resource route last."""
     router = Router()
     for module in (routes_graph, routes_directory, routes_subscription_resources, routes_subscriptions, routes_capacity, routes_authorization,
-                   routes_deployments, routes_image_builder, routes_keyvault, routes_providers, routes_resources):
+                   routes_deployments, routes_image_builder, routes_keyvault, routes_registry, routes_providers,
+                   routes_resources):
         module.register(router)
     return router
 
