@@ -181,3 +181,34 @@ def test_persistence_resumes_running_deployment(tmp_path):
         ctx2.close()
     finally:
         second.stop()
+
+
+def test_a_key_vault_secrets_value_is_write_only_and_never_kept(backend_ctx, tmp_path):
+    """Secrets_Get (keyvault.json) returns no value; the rehearsal keeps none either, so a PFX
+    password sent as a secureString parameter reaches no file but the session's secret store."""
+    backend, ctx = backend_ctx
+    canary = "canary-PFX-pa55-" + "7" * 12
+    ctx.resources().resource_groups.create_or_update("rg-kv", {"location": "eastus2"})
+    template = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                "contentVersion": "1.0.0.0", "parameters": {"pfxPassword": {"type": "securestring"}},
+                "resources": [
+                    {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2026-05-15", "name": "kv-canary-1",
+                     "location": "eastus2",
+                     "properties": {"tenantId": "9b1c7e42-3a5d-4f60-8e21-7c4d5b6a3f90", "sku": {"family": "A",
+                                    "name": "standard"}, "enableRbacAuthorization": True}},
+                    {"type": "Microsoft.KeyVault/vaults/secrets", "apiVersion": "2026-05-15",
+                     "name": "kv-canary-1/listener-pfx-password", "dependsOn": [
+                         "[resourceId('Microsoft.KeyVault/vaults', 'kv-canary-1')]"],
+                     "properties": {"value": "[parameters('pfxPassword')]"}}]}
+    body = {"properties": {"mode": "Incremental", "template": template,
+                           "parameters": {"pfxPassword": {"value": canary}}}}
+    ctx.deployments().deployments.begin_create_or_update("rg-kv", "kv-1", body).result()
+    sub = ctx.subscription_id
+    secret_id = (f"/subscriptions/{sub}/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-canary-1/secrets/"
+                 "listener-pfx-password")
+    got = ctx.resources().resources.get_by_id(secret_id, api_version="2026-05-15").as_dict()
+    assert "value" not in got["properties"] and got["properties"]["secretUri"].endswith("/secrets/listener-pfx-password")
+    backend.model.save()
+    for path in backend.state_dir.rglob("*"):
+        if path.is_file():  # the journal too: it redacts secure parameter values
+            assert canary not in path.read_text(errors="ignore"), path

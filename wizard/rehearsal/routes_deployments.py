@@ -12,7 +12,7 @@ import time
 import uuid
 from typing import Any, Mapping
 
-from wizard.rehearsal import image_builder, routes_keyvault, serialized_writes
+from wizard.rehearsal import image_builder, routes_keyvault, serialized_writes, write_only
 from wizard.rehearsal import authorization_writes, defender, flow_log_rules, network_rules
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal.deployment_views import (View, current_state, deployment_body, deployment_error, find_view,
@@ -207,7 +207,8 @@ def put_deployment(req: Request) -> Response:
     plan, props, validation = _plan(req, sub, rg)
     factor, fail_type, fail_error = _injected_failure(req, plan)
     entries = [{"id": r.id, "type": r.type, "name": r.name, "depends_on": r.depends_on, "state": r.state,
-                "declared": {"apiVersion": r.api_version, **r.declared}, "nested_in": r.nested_in,
+                "declared": write_only.strip(r.type, {"apiVersion": r.api_version, **r.declared}),
+                "nested_in": r.nested_in,
                 "parameters": r.parameters_echo if r.type.lower() == DEPLOYMENT_TYPE else None}
                for r in plan.resources]
     schedule = sched.build_schedule(entries, factor, fail_type, fail_error)

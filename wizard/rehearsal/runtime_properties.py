@@ -95,6 +95,16 @@ def enrich(resource: dict[str, Any], find: Finder) -> dict[str, Any]:
         props.setdefault("loginServer", f"{out['name'].lower()}.azurecr.io")
     elif rtype == "microsoft.keyvault/vaults":
         props.setdefault("vaultUri", f"https://{out['name'].lower()}.vault.azure.net/")
+    elif rtype == "microsoft.keyvault/vaults/secrets":
+        # A secret's value is write-only: ARM never returns it (the Secrets_Get response in
+        # keyvault.json has no value), so the rehearsal does not keep it either - the model is a
+        # file outside the session's 0600 secret store.
+        props.pop("value", None)
+        parts = rid.split("/")
+        vault, name = parts[-3], parts[-1]  # .../vaults/{vault}/secrets/{name}
+        version = stable_guid("secret-version", rid).replace("-", "")
+        props["secretUri"] = f"https://{vault.lower()}.vault.azure.net/secrets/{name}"
+        props["secretUriWithVersion"] = f"{props['secretUri']}/{version}"
     elif rtype == "microsoft.containerservice/managedclusters":
         props.setdefault("fqdn", f"{out['name'].lower()}-{stable_guid('fqdn', rid)[:8]}.hcp."
                                  f"{str(out.get('location', '')).lower()}.azmk8s.io")
