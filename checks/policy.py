@@ -65,7 +65,7 @@ def check_remediation_rights(ctx: StepContext) -> Finding:
         "in the decisions (press 2): the plans are then set once and the initiative is not assigned.", **evidence)
 
 
-def _assignment_facts(assignment: Any) -> dict[str, Any]:
+def assignment_facts(assignment: Any) -> dict[str, Any]:
     raw = assignment.as_dict() if hasattr(assignment, "as_dict") else dict(assignment)
     props = raw.get("properties", raw)
     return {"id": raw.get("id"), "name": raw.get("name"), "display_name": props.get("display_name",
@@ -74,7 +74,7 @@ def _assignment_facts(assignment: Any) -> dict[str, Any]:
             props.get("enforcementMode", "Default"))), "parameters": props.get("parameters") or {}}
 
 
-def _listed(parameters: Mapping[str, Any], name: str) -> list[str]:
+def listed(parameters: Mapping[str, Any], name: str) -> list[str]:
     value = (parameters.get(name) or {}).get("value") or []
     return [str(v).lower() for v in value]
 
@@ -85,17 +85,17 @@ def check_existing_denies(ctx: StepContext, types: Sequence[str], own_groups: Se
     wanted = sorted({t.lower(): t for t in types}.items())
     blocking = []
     for assignment in _azure(ctx).policy().policy_assignments.list(filter="atScope()"):
-        facts = _assignment_facts(assignment)
+        facts = assignment_facts(assignment)
         definition = facts["definition"].rsplit("/", 1)[-1].lower()
         if facts["enforcement"].lower() == "donotenforce":
             continue
         if any(f"/resourcegroups/{g.lower()}/" in str(facts["id"]).lower() for g in own_groups):
             continue
         if definition == ALLOWED_TYPES:
-            allowed = set(_listed(facts["parameters"], "listOfResourceTypesAllowed"))
+            allowed = set(listed(facts["parameters"], "listOfResourceTypesAllowed"))
             refused = [shown for low, shown in wanted if low not in allowed]
         elif definition == NOT_ALLOWED_TYPES:
-            denied = set(_listed(facts["parameters"], "listOfResourceTypesNotAllowed"))
+            denied = set(listed(facts["parameters"], "listOfResourceTypesNotAllowed"))
             refused = [shown for low, shown in wanted if low in denied]
         else:
             continue

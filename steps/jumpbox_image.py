@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from checks import hub_link, image_build, naming, network, providers
+from checks import allowed_types, hub_link, image_build, naming, network, providers
 from steps import jumpbox_template as tpl
 from steps.jumpbox_users import check_cloud_init, cloud_init, default_users, parse_users, users_error
 from steps.prerequisites import region_error
 from wizard.engine.arm import AzureCallFailed, call
+from wizard.engine.arm_template import group_types
 from wizard.engine.contract import (ArmDeployment, Check, Choice, Field, FieldKind, Finding, GroupTemplate,
                                     ImageBuild, OutputSpec, StepContext, StepDefinition)
 
@@ -291,6 +292,10 @@ JUMPBOX_IMAGE = StepDefinition(
               not_applicable="No jump box users with Bastion tunnelling."),
         Check("jumpbox.names", "Resource names follow Azure's rules", lambda ctx: naming.check_names(_names(ctx.answers)),
               applies_when=_building, not_applicable="Nothing is named for this choice."),
+        Check("jumpbox.allowed-types", "The groups' allow-lists admit every resource type",
+              lambda ctx: allowed_types.check_allowed_types(
+                  ctx, group_types(JUMPBOX_IMAGE.action.deployment, ctx)),  # type: ignore[union-attr]
+              needs_azure=True, applies_when=_building, not_applicable="Nothing is deployed for this choice."),
         Check("jumpbox.bastion", "The hub's Bastion allows tunnelling", image_build.check_bastion_tunnel,
               needs_azure=True, applies_when=lambda a: a.get("access_mode") == "bastion-tunnel",
               not_applicable="Only for Bastion tunnelling."),

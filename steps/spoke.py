@@ -8,12 +8,13 @@ from __future__ import annotations
 from ipaddress import ip_address
 from typing import Any, Callable, Mapping
 
-from checks import hub_link, naming, network, spoke_plan
+from checks import allowed_types, hub_link, naming, network, spoke_plan
 from steps import spoke_flow_logs as flow_logs
 from steps import spoke_template as tpl
 from steps.node_pools import REFERENCE_POOLS
 from steps.prerequisites import region_error
 from wizard.engine.arm import AzureCallFailed, call
+from wizard.engine.arm_template import group_types
 from wizard.engine.contract import (ArmDeployment, Check, Choice, Field, FieldKind, Finding, GroupTemplate, OutputSpec,
                                     StepContext, StepDefinition)
 
@@ -249,6 +250,9 @@ SPOKE = StepDefinition(
               lambda ctx: spoke_plan.check_dns(str(ctx.answers["dns"]), ctx.output("hub", "dns_proxy"))),
         Check("spoke.names", "Resource names follow Azure's rules", lambda ctx: naming.check_names(_names(ctx.answers))),
         *flow_logs.CHECKS,
+        Check("spoke.allowed-types", "The groups' allow-lists admit every resource type",
+              lambda ctx: allowed_types.check_allowed_types(ctx, group_types(SPOKE.action, ctx)),  # type: ignore[arg-type]
+              needs_azure=True),
     ),
     action=ArmDeployment(
         deployment_base_name="spoke-BU0001A0008",

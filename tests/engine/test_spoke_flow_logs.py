@@ -167,3 +167,27 @@ def test_the_provider_refuses_what_azure_refuses() -> None:
     bad = flow_log_rules.write_error(storage["id"], "Microsoft.Storage/storageAccounts", "Bad_Name", {},
                                      lambda rid: None, [])
     assert bad and bad["code"] == "AccountNameInvalid"
+
+
+def test_an_allow_list_from_before_flow_logs_is_found_before_anything_is_sent(tmp_path: Path) -> None:
+    """The spoke group's allow-list as a policy step of an earlier version wrote it (no storage
+    accounts): the check reads the assignment from ARM and names the type, where ARM's
+    preflight would refuse the whole deployment with RequestDisallowedByPolicy."""
+    with open_workspace(tmp_path) as ws:
+        finish_prerequisites(ws)
+        deploy_step(ws, "policy")
+        model = ws.backend.model
+        with model.lock:
+            for rid, res in model.data["resources"].items():
+                params = res.get("properties", {}).get("parameters") or {}
+                if "/resourcegroups/rg-enterprise-networking-spokes-eastus2/" in rid and \
+                        "listOfResourceTypesAllowed" in params:
+                    params["listOfResourceTypesAllowed"]["value"].remove("Microsoft.Storage/storageAccounts")
+        deploy_step(ws, "hub")
+        runner = decide_and_check(ws, "spoke", flow_logs=True)
+        found = runner.state.checks["spoke.allowed-types"]
+        assert found["status"] == "fail" and "Microsoft.Storage/storageAccounts in rg-enterprise-networking-spokes" \
+            in found["summary"], found
+        assert "policy step again" in found["remedy"]
+        off = decide_and_check(ws, "spoke", flow_logs=False)
+        assert off.state.checks["spoke.allowed-types"]["status"] == "pass"

@@ -97,6 +97,21 @@ def compose(action: ArmDeployment, ctx: StepContext, deployment: str, tags: Mapp
     return Composed(action.location(ctx), template, parameters, frozenset(secure), names)
 
 
+def group_types(action: ArmDeployment, ctx: StepContext) -> dict[str, set[str]]:
+    """Resource group -> the resource types the step deploys there that an "Allowed resource
+    types" assignment judges: its mode is Indexed ("only resource types that support 'tags' and
+    'location'"), so child types, nested deployments and extension resources (role assignments
+    and other Microsoft.Authorization types) are left out."""
+    out: dict[str, set[str]] = {}
+    for group in (g for g in action.groups if g.included(ctx)):
+        types = {str(r.get("type", "")) for r in group.template(ctx).get("resources", []) if isinstance(r, Mapping)
+                 and "scope" not in r}
+        out.setdefault(group.resource_group(ctx), set()).update(
+            t for t in types if t.count("/") == 1 and not t.lower().startswith(("microsoft.authorization/",
+                                                                                 "microsoft.resources/")))
+    return out
+
+
 def group_outputs(outer: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Outer outputs (one object per group, ARM's ``{name: {type, value}}``) as plain values."""
     out: dict[str, dict[str, Any]] = {}
