@@ -197,7 +197,8 @@ def check_names(names: Mapping[str, tuple[str, str]]) -> Finding:
             "Give each resource its own name: " + "; ".join(collisions) + ".",
             collisions=collisions, **evidence)
     verb = "follows" if len(names) == 1 else "follow"
-    return Finding.ok(f"{all_of(len(names), 'name', 'names')} {verb} the Azure naming rules", **evidence)
+    listed = f" ({', '.join(n for _, n in names.values())})" if len(names) <= 3 else ""
+    return Finding.ok(f"{all_of(len(names), 'name', 'names')}{listed} {verb} the Azure naming rules", **evidence)
 
 
 # DNS host names (RFC 1035 §2.3.4, RFC 1123 §2.1): what a certificate SAN and an App Gateway

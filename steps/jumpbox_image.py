@@ -222,11 +222,11 @@ JUMPBOX_IMAGE = StepDefinition(
               "inside the network or through a tunnel.", default="image", kind=FieldKind.CHOICE, choices=MODES),
         Field("existing_image_id", "Existing image id", "A managed image (or gallery image) in the hub's region.",
               default="", validators=(_image_id_error,), visible_when=lambda a: a.get("access_mode") == "existing-image"),
-        Field("location", "Region", "The hub's region: the image is built and kept there, beside the hub, its "
-              "Bastion and the cluster.", default=_region,
+        Field("location", "Region", "The hub's region, where the cluster and its jump box run (and where an "
+              "image you build is built and kept).", default=_region,
               validators=(region_error,)),
-        Field("resource_group", "Image resource group", "Where the builder identity, the template and the image live "
-              "(the workload group the policy step made allows them).",
+        Field("resource_group", "Image resource group", "Where the builder identity, the template and the image live: "
+              "the policy step's workload group, whose allow-list admits them.",
               default=lambda ctx: str(ctx.output("policy", "workload_resource_group") or "rg-bu0001a0008"),
               validators=(lambda v, ctx: naming.name_error("resource_group", str(v)),), visible_when=_building),
         Field("builder_resource_group", "Builder network resource group", "The network team's spoke group.",

@@ -276,5 +276,7 @@ SPOKE = StepDefinition(
               needs_azure=True),
     ),
     outputs=(OutputSpec("spoke_vnet_id", "Spoke VNet id"), OutputSpec("ingress_ip", "Ingress IP"),
-             OutputSpec("app_gateway_public_ip", "App Gateway public IP")),
+             OutputSpec("app_gateway_public_ip", "App Gateway public IP"),
+             OutputSpec("app_gateway_public_ip_id", "App Gateway public IP id"),
+             OutputSpec("api_server_mode", "API server mode"), OutputSpec("flow_log_id", "Flow log id")),
 )

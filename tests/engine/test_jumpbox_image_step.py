@@ -102,7 +102,9 @@ def test_the_build_reports_its_sub_states_as_it_goes(tmp_path: Path) -> None:
     # the clock changes on every poll and lives in ``detail``; the message changes per sub-state only
     messages = [e.message for e in sink.of(ActionProgress)]
     assert all("since the build started" not in m for m in messages)
-    assert all("since the build started" in e.detail for e in sink.of(ActionProgress))
+    details = [e.detail for e in sink.of(ActionProgress)]
+    assert all("since the build started" in d and "seconds in a rehearsal" in d for d in details[:-1])
+    assert details[-1].startswith("built in ") and "about 35 min in Azure" in details[-1]
 
 
 def test_a_build_that_may_not_write_images_fails_at_the_end_and_a_retry_builds_again(tmp_path: Path) -> None:

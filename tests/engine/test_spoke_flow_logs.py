@@ -188,6 +188,7 @@ def test_an_allow_list_from_before_flow_logs_is_found_before_anything_is_sent(tm
         found = runner.state.checks["spoke.allowed-types"]
         assert found["status"] == "fail" and "Microsoft.Storage/storageAccounts in rg-enterprise-networking-spokes" \
             in found["summary"], found
-        assert "policy step again" in found["remedy"]
+        assert "press 2" in found["remedy"] and "az policy assignment update --name" in found["remedy"]
+        assert "Microsoft.Storage/storageAccounts" in found["remedy"].split("--params", 1)[1]
         off = decide_and_check(ws, "spoke", flow_logs=False)
         assert off.state.checks["spoke.allowed-types"]["status"] == "pass"

@@ -51,7 +51,8 @@ async def test_the_jump_box_image_previews_its_build_and_the_map_follows(home: P
         builds = [line for line in log if "Image build" in line]
         # one line per sub-state, not one per poll: the clock is beside the bar, not in the log
         assert len(builds) == len(set(builds)) >= 2 and not any("since the build started" in b for b in builds), log
-        assert "since the build started" in str(run.query_one("#run-elapsed").render())
+        label = str(run.query_one("#run-elapsed").render())  # beside the bar: what ran and how long, in words
+        assert label.startswith("Image build succeeded") and "built in" in label and "about 35 min in Azure" in label
         resources = run.query_one("#run-resources", DataTable)
         assert resources.display and resources.row_count >= 5  # the deployment's resources are listed too
         await press(pilot, "m")
@@ -101,3 +102,20 @@ async def test_a_field_a_choice_reveals_is_not_called_wrong_before_it_is_filled(
         await press(pilot, "ctrl+s", "p")
         summary = str(view(pilot).query_one("#preview-summary").render())
         assert summary.startswith("Nothing to deploy.") and "cluster step" in summary
+        statuses = [row.status for row in view(pilot).query_one(ChecksPanel).rows()]
+        assert statuses[0] != "n/a" and statuses == sorted(statuses, key=lambda s: s == "n/a"), statuses
+
+
+async def test_page_down_from_the_tab_strip_scrolls_the_open_tab(home: Path, prepared) -> None:  # noqa: ANN001
+    app = resume_app(home, prepared("hub-checked"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_opened(pilot)
+        pilot.app.screen.show_step("hub", activate=True)  # type: ignore[attr-defined]
+        await settle(pilot)
+        await press(pilot, "2")
+        form = view(pilot).form
+        assert form is not None and form.max_scroll_y > 0 and form.scroll_y == 0
+        await press(pilot, "pagedown")
+        assert form.scroll_y > 0
+        await press(pilot, "pageup")
+        assert form.scroll_y == 0

@@ -21,26 +21,40 @@ STATE_STYLE = {"deployed": "green", "deploying": "yellow", "planned": "cyan", "f
 STATE_MARK = {"deployed": "●", "deploying": "◐", "planned": "○", "failed": "✖", "not decided": "·"}
 
 
-def _network(net: Network, last: bool) -> Text:
-    out = Text()
-    out.append(f"{STATE_MARK.get(net.state, '·')} {net.title}", style=f"bold {STATE_STYLE.get(net.state, '')}")
-    out.append(f"  {net.name}  {net.address_space or '(address space not decided)'}  ")
-    out.append(net.state, style=STATE_STYLE.get(net.state, ""))
-    for note in net.notes:
-        out.append(f"\n    {note}", style="italic")
-    for subnet in net.subnets:
-        out.append(f"\n    {subnet.name:<34} {subnet.prefix:<18} {subnet.note}")
-    return out
+def _address_order(prefix: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in prefix.split("/")[0].split("."))
+    except ValueError:
+        return (999,)
+
+
+def _network(net: Network) -> list[Text]:
+    """The network's lines: its title line, then notes and subnets in address order."""
+    head = Text()
+    head.append(f"{STATE_MARK.get(net.state, '·')} {net.title}", style=f"bold {STATE_STYLE.get(net.state, '')}")
+    head.append(f"  {net.name}  {net.address_space or '(address space not decided)'}  ")
+    head.append(net.state, style=STATE_STYLE.get(net.state, ""))
+    lines = [head] + [Text(f"  {note}", style="italic") for note in net.notes]
+    for subnet in sorted(net.subnets, key=lambda s: _address_order(s.prefix)):
+        lines.append(Text(f"  {subnet.name:<34} {subnet.prefix:<18} {subnet.note}"))
+    return lines
 
 
 def draw(picture: Topology) -> Text:
+    """The hub, then each spoke hanging off it: the peering's state on the spoke's own line,
+    so no link reads as belonging to the network drawn above it."""
     hub, spokes = picture.networks[0], picture.networks[1:]
-    out = _network(hub, not spokes)
+    out = Text("\n").join(_network(hub))
     for peering, spoke in zip(picture.peerings, spokes):
-        out.append("\n  │\n  ├─ peering both ways: ")
+        last = spoke is spokes[-1]
+        first, *rest = _network(spoke)
+        out.append("\n  │\n  " + ("└" if last else "├") + "─ peering ")
         out.append(peering.state, style=STATE_STYLE.get(peering.state, ""))
-        out.append("\n  │\n")
-        out.append_text(_network(spoke, spoke is spokes[-1]))
+        out.append(" ─ ")
+        out.append_text(first)
+        for line in rest:
+            out.append("\n" + ("     " if last else "  │  "))
+            out.append_text(line)
     return out
 
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 BREAK_AFTER = "/-._;,:"
 ACRONYMS = {"id": "id", "ip": "IP", "ips": "IPs", "pfx": "PFX", "pem": "PEM", "tls": "TLS", "dns": "DNS",
-            "vnet": "VNet", "rg": "RG", "sha256": "SHA-256", "cidr": "CIDR", "url": "URL", "uri": "URI", "sans": "SANs", "san": "SAN"}
+            "vnet": "VNet", "rg": "RG", "sha256": "SHA-256", "cidr": "CIDR", "url": "URL", "uri": "URI", "sans": "SANs", "san": "SAN", "api": "API", "nsg": "NSG", "aks": "AKS", "acr": "ACR"}
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -103,7 +103,9 @@ def format_value(value: Any, key: str = "") -> str:
     """One readable value per output: nested records as ``name: value; …``, lists
     comma-separated, byte counts with units."""
     if isinstance(value, Mapping):
-        return "; ".join(f"{_nested_key(str(k))}: {format_value(v, str(k))}" for k, v in value.items())
+        parts = [f"{_nested_key(str(k))}: {format_value(v, str(k))}" for k, v in value.items()]
+        # resource ids and other long values read one per line; short ones stay on one
+        return ("\n" if any(len(p) > 48 for p in parts) else "; ").join(parts)
     if isinstance(value, (list, tuple)):
         return ", ".join(format_value(v) for v in value)
     if isinstance(value, int) and not isinstance(value, bool) and is_size_key(key):

@@ -134,6 +134,7 @@ class ChecksPanel(VerticalScroll, can_focus=False):
                 continue
             row.finish(str(entry.get("status", "")), str(entry.get("summary", "")),
                        str(entry.get("remedy", "")), overrides.get(row.check.id, ""))
+        self._order()
 
     def mark_not_applicable(self, checks: tuple[Check, ...]) -> None:
         """Checks the decisions leave out: shown as n/a with the reason, never as a pass."""
@@ -141,6 +142,19 @@ class ChecksPanel(VerticalScroll, can_focus=False):
             row = self.row(check.id)
             if row is not None:
                 row.finish("n/a", check.not_applicable or "Does not apply to these decisions.", "")
+        self._order()
+
+    def _order(self) -> None:
+        """The step's order, with the checks that do not apply moved to the end: a choice that
+        leaves eight of eleven out must not push its one failure below the fold."""
+        rows = self.rows()
+        position = {c.id: i for i, c in enumerate(self.checks)}
+        wanted = sorted(rows, key=lambda r: (r.status == "n/a", position.get(r.check.id, 0)))
+        if wanted == rows:
+            return
+        for row in wanted:
+            if row is not self.children[-1]:
+                self.move_child(row, after=self.children[-1])
 
     def first_attention(self) -> CheckRow | None:
         """The first row that needs the operator (failed, error or warning)."""

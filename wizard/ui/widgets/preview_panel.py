@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from wizard.engine.arm import sha256_json
 from wizard.engine.contract import PlannedChange, Preview
 from wizard.ui.widgets.plain import Plain
 
@@ -28,6 +29,7 @@ HEADING_NOTE = {"Unsupported": "what-if could not predict these; ARM evaluates t
 MARK = {"Create": "+", "Modify": "~", "Delete": "-", "Deploy": "▸", "Run": "▶", "Adopt": "@", "NoChange": "=", "Ignore": "·",
         "Unsupported": "?"}
 STYLE = {"Create": "green", "Modify": "yellow", "Delete": "red", "Deploy": "cyan", "Run": "magenta", "Adopt": "cyan"}
+NO_PARAMETERS = sha256_json({})  # the hash of an empty parameters object: nothing a reader can use
 MAX_DELTAS = 40  # what-if can list hundreds of noisy deltas; the audit log has the count
 
 
@@ -89,8 +91,9 @@ class PreviewPanel(Vertical):
 
     def show(self, preview: Preview) -> None:
         counts = preview.counts()
-        if not preview.changes and preview.notes:  # a choice that deploys nothing: say why at the top
-            summary = f"Nothing to deploy. {preview.notes[0]}   — press a to approve, or change decisions first."
+        notes = list(preview.notes)
+        if not preview.changes and notes:  # a choice that deploys nothing: say why at the top, once
+            summary = f"Nothing to deploy. {notes.pop(0)}   — press a to approve, or change decisions first."
         else:
             summary = f"{counts_line(counts)}   — press a to approve and run, or change decisions first."
         self.query_one("#preview-summary", Static).update(summary)
@@ -115,9 +118,11 @@ class PreviewPanel(Vertical):
         meta = []
         if preview.template_sha256:
             meta.append(f"Template SHA-256:   {preview.template_sha256}")
-        if preview.parameters_sha256:
+        if preview.parameters_sha256 == NO_PARAMETERS:
+            meta.append("Parameters: none (every decision is written into the template above)")
+        elif preview.parameters_sha256:
             meta.append(f"Parameters SHA-256: {preview.parameters_sha256}")
-        meta += [f"Note: {note}" for note in preview.notes]
+        meta += [f"Note: {note}" for note in notes]
         self.query_one("#preview-meta", Static).update("\n".join(meta))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

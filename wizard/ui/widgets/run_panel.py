@@ -214,8 +214,8 @@ class RunPanel(VerticalScroll):
         self._bar(None if fraction is None else round(fraction * 100), None if fraction is None else 100)
         if not self._log or self._log[-1] != f"• {message}":
             self._append(message)
-        if detail:
-            self.query_one("#run-elapsed", Label).update(detail)
+        if detail:  # beside the bar, above the resources: what runs now is seen without scrolling
+            self.query_one("#run-elapsed", Label).update(f"{message} — {detail}")
 
     def show_note(self, message: str) -> None:
         """A note from the engine during a run: logged, the bar left as it is."""

@@ -89,7 +89,8 @@ def after_checks(counts: CheckCounts, blocking: bool, fixable: bool, has_action:
     return text
 
 
-def idle_hint(status: str, decided: bool, has_checks: bool, has_action: bool, interrupted: bool = False) -> str:
+def idle_hint(status: str, decided: bool, has_checks: bool, has_action: bool, interrupted: bool = False,
+              work: str = "deployment") -> str:
     """What to do next when nothing is running and nothing just happened (a view opened on a
     resumed session): one sentence naming the key."""
     if status == S.WAITING:
@@ -102,8 +103,9 @@ def idle_hint(status: str, decided: bool, has_checks: bool, has_action: bool, in
         return "The step failed: the Run tab (5) shows Azure's error. Press r to preview again and retry."
     if status == S.RUNNING:
         if interrupted:
-            return "The deployment started before the wizard stopped is still running in Azure: press t to follow it."
-        return "A deployment is running in Azure for this step."
+            return f"The {work} this step started before the wizard stopped is still running in Azure: press t to " \
+                   "follow it (nothing is started again)."
+        return f"This step's {work} is running in Azure."
     if status == S.PREVIEWED:
         return "Previewed earlier. Press p to preview again, then a to approve and run."
     if status in (S.CHECKS_FAILED, WARNING_OPEN):

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, Static, TabbedContent, TabPane, Tabs
 
@@ -64,6 +65,11 @@ class StepBody(Vertical):
 
 class StepView(StepWorkers, StepResults, Vertical):
     """The right-hand pane for one built step."""
+
+    # From the tab strip, PageUp/PageDown scroll the open tab (a field or row with the focus
+    # scrolls its own container first).
+    BINDINGS = [Binding("pagedown", "page(1)", "Page down", show=False),
+                Binding("pageup", "page(-1)", "Page up", show=False)]
 
     def __init__(self, workspace: Any, step: StepDefinition, number: int, gate: EngineGate) -> None:
         super().__init__(id=dom_id("step", step.id), classes="step-view")
@@ -157,8 +163,9 @@ class StepView(StepWorkers, StepResults, Vertical):
         return title, banner
 
     def _idle_hint(self) -> str:
+        runner = self._runner_view()
         return step_hints.idle_hint(self.shown_status(), self.decided, bool(self.step.checks),
-                                    self.step.action is not None, self._runner_view().needs_reattach())
+                                    self.step.action is not None, runner.needs_reattach(), runner.running_work())
 
     def refresh_from_state(self) -> None:
         """Redraw everything that depends on the stored session state. Before the tabs are
@@ -192,6 +199,9 @@ class StepView(StepWorkers, StepResults, Vertical):
         run = self.query_one(RunPanel)
         if status == StepStatus.DONE:
             run.show_outputs(state.outputs)
+        elif status == StepStatus.RUNNING and not self.busy and self._runner_view().needs_reattach():
+            run.show_running(f"The {self._runner_view().running_work()} started before the wizard stopped is still "
+                             "running in Azure. Press t to follow it; nothing is submitted again.")
         if status == StepStatus.FAILED and state.error and not self.busy:
             self.query_one(ErrorPanel).show(failure_from_record(state.error), self.workspace.session.id)
         self.screen.refresh_bindings()
@@ -206,6 +216,16 @@ class StepView(StepWorkers, StepResults, Vertical):
     def say(self, text: str) -> None:
         """The one-line status under the tabs: what just happened or what to do next."""
         self.query_one(".step-status", Static).update(text)
+
+    def action_page(self, direction: int) -> None:
+        tabbed = self.query_one(TabbedContent)
+        if not tabbed.active:
+            return
+        pane = tabbed.get_pane(tabbed.active)
+        scrollers = [w for w in pane.query("*") if w.max_scroll_y > 0]  # the outermost that can scroll
+        if scrollers:
+            scroller = scrollers[0]
+            scroller.scroll_page_down() if direction > 0 else scroller.scroll_page_up()
 
     def show_tab(self, tab: str) -> None:
         """Switch tabs. Focus inside the pane being hidden moves to the tab strip first:
@@ -306,8 +326,9 @@ class StepView(StepWorkers, StepResults, Vertical):
 
     def do_reattach(self) -> None:
         self.show_tab("run")
-        self.query_one(RunPanel).show_running("Re-attaching to the deployment started earlier (not submitted again)…")
-        self._start("deploy", "Following the deployment started before the wizard stopped…")
+        work = self._runner_view().running_work()
+        self.query_one(RunPanel).show_running(f"Re-attaching to the {work} started earlier (not submitted again)…")
+        self._start("deploy", f"Following the {work} started before the wizard stopped…")
         self.reattach()
 
     def do_complete(self) -> None:
