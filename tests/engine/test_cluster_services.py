@@ -1,0 +1,82 @@
+"""The cluster's services (issue 9 groundwork, steps/cluster_services.py): their shapes against
+current facts, and a deployment of them into the policy step's workload group over real HTTPS,
+behind private endpoints in the spoke's subnet and zones. Checked: ACR Premium with the admin
+user and public access off and trusted services allowed (facts-2026-12 §12: importImage into a
+private registry needs it; PE group id "registry"); Key Vault api-version 2026-05-15 with
+enableRbacAuthorization sent explicitly and purge protection only when chosen (facts §11); PE
+group id "vault"."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from steps import cluster_services as svc
+from tests.engine.flow import deploy_step, finish_prerequisites, journal, open_workspace
+from wizard.engine import arm
+from wizard.engine.arm_template import compose
+from wizard.engine.contract import ArmDeployment, GroupTemplate, StepContext
+
+ANSWERS = {"location": "eastus2", "workspace_name": "la-aks-t1", "log_retention_days": 30, "registry_name": "acraksT1",
+           "registry_replica_region": "", "key_vault_name": "kv-aks-t1", "key_vault_retention_days": 90,
+           "key_vault_purge_protection": False}
+
+
+def _by_type(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["type"]: r for r in resources}
+
+
+def test_the_services_carry_the_current_secure_settings() -> None:
+    spoke = {"subnet_ids": {"private_endpoints": "/sub/x/subnets/snet-privatelinkendpoints"},
+             "private_dns_zone_ids": {"acr": "/z/privatelink.azurecr.io", "keyVault": "/z/privatelink.vaultcore.azure.net"}}
+    made = _by_type(svc.services(ANSWERS, spoke, "tenant-1"))
+    acr = made["Microsoft.ContainerRegistry/registries"]
+    assert acr["sku"]["name"] == "Premium" and acr["properties"]["adminUserEnabled"] is False
+    assert acr["properties"]["publicNetworkAccess"] == "Disabled" and acr["properties"]["networkRuleBypassOptions"] == "AzureServices"
+    vault = made["Microsoft.KeyVault/vaults"]
+    assert vault["apiVersion"] == "2026-05-15" and vault["properties"]["enableRbacAuthorization"] is True
+    assert "enablePurgeProtection" not in vault["properties"]  # sent only when chosen: it cannot be undone
+    protected = svc.key_vault("kv", "eastus2", "t", 90, True)
+    assert protected["properties"]["enablePurgeProtection"] is True
+    endpoints = [r for r in svc.services(ANSWERS, spoke, "t") if r["type"] == "Microsoft.Network/privateEndpoints"]
+    groups = sorted(e["properties"]["privateLinkServiceConnections"][0]["properties"]["groupIds"][0] for e in endpoints)
+    assert groups == ["registry", "vault"]
+    assert svc.replica_region_error("eastus2", "East US 2") and svc.replica_region_error("centralus", "eastus2") is None
+    with_replica = _by_type(svc.services({**ANSWERS, "registry_replica_region": "centralus"}, spoke, "t"))
+    assert with_replica["Microsoft.ContainerRegistry/registries/replications"]["location"] == "centralus"
+
+
+def test_the_services_deploy_behind_private_endpoints_in_the_spoke(tmp_path: Path) -> None:
+    with open_workspace(tmp_path) as ws:
+        finish_prerequisites(ws)
+        deploy_step(ws, "policy")
+        deploy_step(ws, "hub")
+        deploy_step(ws, "spoke")
+        spoke = ws.session.step("spoke").outputs
+        workload = ws.session.step("policy").outputs["workload_resource_group"]
+        ctx = StepContext("cluster", dict(ANSWERS), {"spoke": spoke}, "rehearsal", ws.session.dir, ws.azure)
+        tenant = ws.session.state.tenant_id
+        assert len(tenant) == 36  # the signed-in tenant, as the vault's tenantId
+        resources = svc.services(ANSWERS, spoke, tenant)
+        action = ArmDeployment(
+            deployment_base_name="services", location=lambda c: "eastus2", outputs=lambda g, c: {},
+            groups=(GroupTemplate(key="workload", resource_group=lambda c: workload, location=lambda c: "eastus2",
+                                  template=lambda c: {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/"
+                                                      "deploymentTemplate.json#", "contentVersion": "1.0.0.0",
+                                                      "resources": resources},
+                                  parameters=lambda c: {}),))
+        composed = compose(action, ctx, "services-t1", {"aks-wizard-session": "t"})
+        arm.validate(ws.azure, "eastus2", "services-t1", composed.template, composed.parameters)
+        arm.submit(ws.azure, "eastus2", "services-t1", composed.template, composed.parameters, "corr-services")
+        for _ in range(400):
+            status = arm.status(ws.azure, "services-t1")
+            if status is not None and status.state in ("Succeeded", "Failed"):
+                break
+            time.sleep(0.02)
+        assert status is not None and status.state == "Succeeded", status
+        sent = json.dumps([e["request"] for e in journal(ws.session.dir) if e["method"] == "PUT"
+                           and e["path"].endswith("/deployments/services-t1")])
+        assert '"groupIds": ["registry"]' in sent and '"groupIds": ["vault"]' in sent
+        assert spoke["subnet_ids"]["private_endpoints"] in sent
