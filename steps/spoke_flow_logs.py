@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from checks import naming, network_watcher
 from steps import spoke_template as tpl
-from wizard.engine.contract import Check, Field, FieldKind, GroupTemplate, StepContext
+from wizard.engine.contract import Check, Field, FieldKind, Finding, GroupTemplate, StepContext
 
 STORAGE_API = "2025-06-01"  # Microsoft.Storage/storageAccounts, stable (assets/azure/api-versions.json)
 WORKSPACE_API = "2025-02-01"  # Microsoft.OperationalInsights/workspaces, to read the customer id
@@ -74,7 +74,7 @@ def _watcher(ctx: StepContext) -> tuple[dict[str, str], bool]:
                                            spec()["watcherNamePrefix"] + region, region)
 
 
-def check(ctx: StepContext) -> Any:
+def check(ctx: StepContext) -> Finding:
     region = str(ctx.answers["location"])
     return network_watcher.check_network_watcher(ctx, region, spec()["watcherResourceGroup"],
                                                  spec()["watcherNamePrefix"] + region)

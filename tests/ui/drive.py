@@ -214,6 +214,16 @@ async def preview_checked_hub(pilot: Pilot) -> None:
     assert view(pilot).preview_ready
 
 
+async def deploy_hub_then_open(pilot: Pilot, step_id: str) -> None:
+    """From a resumed ``hub-checked`` session: preview, approve and deploy the hub, then open
+    ``step_id`` (a step that needs the hub) with the keys."""
+    await preview_checked_hub(pilot)
+    await press(pilot, "a")
+    assert pilot.app.workspace.status_of("hub") == "done"
+    pilot.app.screen.show_step(step_id, activate=True)  # type: ignore[attr-defined]
+    await settle(pilot)
+
+
 def assert_fits(widget: object) -> None:
     """Nothing in ``widget`` is cut off at the right or needs sideways scrolling."""
     from textual.widget import Widget

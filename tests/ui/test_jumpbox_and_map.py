@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 
-from tests.ui.drive import preview_checked_hub, press, resume_app, settle, view, wait_opened
+from tests.ui.drive import deploy_hub_then_open, press, resume_app, settle, view, wait_opened
 from tests.ui.test_identity_policy import _preview_lines
 from wizard.ui.screens.topology_view import TopologyScreen
 from wizard.ui.widgets.checks_panel import ChecksPanel
@@ -28,11 +28,7 @@ async def test_the_jump_box_image_previews_its_build_and_the_map_follows(home: P
         before = _map_text(pilot)
         assert "Hub" in before and "10.200.0.0" in before and "Cluster spoke" in before and "not decided" in before
         await press(pilot, "escape")
-        await preview_checked_hub(pilot)
-        await press(pilot, "a")
-        assert app.workspace.status_of("hub") == "done"
-        pilot.app.screen.show_step("jumpbox-image", activate=True)  # type: ignore[attr-defined]
-        await settle(pilot)
+        await deploy_hub_then_open(pilot, "jumpbox-image")
         await press(pilot, "ctrl+s")
         rows = {row.check.id: row.status for row in view(pilot).query_one(ChecksPanel).rows()}
         assert set(rows.values()) == {"pass", "n/a"}, rows  # the other access modes' checks do not apply
@@ -83,10 +79,7 @@ async def test_a_field_a_choice_reveals_is_not_called_wrong_before_it_is_filled(
     app = resume_app(home, prepared("hub-checked"))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_opened(pilot)
-        await preview_checked_hub(pilot)
-        await press(pilot, "a")
-        pilot.app.screen.show_step("jumpbox-image", activate=True)  # type: ignore[attr-defined]
-        await settle(pilot)
+        await deploy_hub_then_open(pilot, "jumpbox-image")
         await press(pilot, "2")
         form = view(pilot).form
         assert form is not None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.ui.drive import preview_checked_hub, press, resume_app, settle, view, wait_opened
+from tests.ui.drive import deploy_hub_then_open, press, resume_app, view, wait_opened
 from tests.ui.test_identity_policy import _preview_lines
 from wizard.ui.widgets.checks_panel import ChecksPanel
 
@@ -15,11 +15,7 @@ async def test_spoke_runs_after_the_hub_and_previews_both_groups(home: Path, pre
     app = resume_app(home, prepared("hub-checked"))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_opened(pilot)
-        await preview_checked_hub(pilot)
-        await press(pilot, "a")
-        assert app.workspace.status_of("hub") == "done"
-        pilot.app.screen.show_step("spoke", activate=True)  # type: ignore[attr-defined]
-        await settle(pilot)
+        await deploy_hub_then_open(pilot, "spoke")
         await press(pilot, "ctrl+s")
         rows = {row.check.id: row.status for row in view(pilot).query_one(ChecksPanel).rows()}
         assert set(rows.values()) == {"pass", "n/a"}, rows
