@@ -68,6 +68,17 @@ def key_vault(name: str, region: str, tenant_id: str, retention_days: int, purge
             "properties": props}
 
 
+def certificate_secret(vault: str, name: str, parameter: str, content_type: str) -> dict[str, Any]:
+    """A certificate stored as a Key Vault secret (App Gateway reads its listener PFX this way,
+    the ingress controller its certificate through the CSI driver). The value comes only from
+    the secureString template parameter ``parameter``: it never appears in the template, the
+    journal (which redacts secure values) or the rehearsal's state (a secret's value is
+    write-only)."""
+    return {"type": "Microsoft.KeyVault/vaults/secrets", "apiVersion": VAULT_API, "name": f"{vault}/{name}",
+            "dependsOn": [f"[resourceId('Microsoft.KeyVault/vaults', '{vault}')]"],
+            "properties": {"value": f"[parameters('{parameter}')]", "contentType": content_type}}
+
+
 def private_endpoint(name: str, region: str, subnet_id: str, target_type: str, target: str,
                      group_id: str) -> dict[str, Any]:
     target_id = f"[resourceId('{target_type}', '{target}')]"

@@ -80,3 +80,42 @@ def test_the_services_deploy_behind_private_endpoints_in_the_spoke(tmp_path: Pat
                            and e["path"].endswith("/deployments/services-t1")])
         assert '"groupIds": ["registry"]' in sent and '"groupIds": ["vault"]' in sent
         assert spoke["subnet_ids"]["private_endpoints"] in sent
+
+
+def test_a_certificate_reaches_the_vault_only_as_a_secure_parameter(tmp_path: Path) -> None:
+    """Secret canary: a PFX (base64) and its password sent as secureString parameters appear in
+    no file of the session outside the secret store: not in the journal, the audit log, the
+    state or the rehearsal's model."""
+    canary_pfx, canary_password = "MIIcanaryPFX" + "Q" * 40, "canary-pfx-password-" + "9" * 10
+    with open_workspace(tmp_path) as ws:
+        finish_prerequisites(ws)
+        workload = "rg-certs"
+        ws.backend.model.put_resource_group(ws.azure.subscription_id, workload, "eastus2", None)
+        template = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                    "contentVersion": "1.0.0.0",
+                    "parameters": {"listenerPfx": {"type": "securestring"}, "listenerPassword": {"type": "securestring"}},
+                    "resources": [svc.key_vault("kv-certs-t1", "eastus2", ws.session.state.tenant_id, 90, False),
+                                  svc.certificate_secret("kv-certs-t1", "listener-pfx", "listenerPfx",
+                                                         "application/x-pkcs12"),
+                                  svc.certificate_secret("kv-certs-t1", "listener-password", "listenerPassword",
+                                                         "text/plain")]}
+        action = ArmDeployment(
+            deployment_base_name="certs", location=lambda c: "eastus2", outputs=lambda g, c: {},
+            groups=(GroupTemplate(key="workload", resource_group=lambda c: workload, location=lambda c: "eastus2",
+                                  template=lambda c: template,
+                                  parameters=lambda c: {"listenerPfx": canary_pfx, "listenerPassword": canary_password}),))
+        ctx = StepContext("cluster", {}, {}, "rehearsal", ws.session.dir, ws.azure)
+        composed = compose(action, ctx, "certs-t1", {"aks-wizard-session": "t"})
+        assert composed.secure == {"workloadListenerPfx", "workloadListenerPassword"}  # kept secure when passed on
+        arm.submit(ws.azure, "eastus2", "certs-t1", composed.template, composed.parameters, "corr-certs")
+        for _ in range(400):
+            status = arm.status(ws.azure, "certs-t1")
+            if status is not None and status.state in ("Succeeded", "Failed"):
+                break
+            time.sleep(0.02)
+        assert status is not None and status.state == "Succeeded", status
+        ws.backend.model.save()
+        for path in ws.session.dir.rglob("*"):
+            if path.is_file() and "secrets" not in path.parts:
+                text = path.read_text(errors="ignore")
+                assert canary_pfx not in text and canary_password not in text, path
