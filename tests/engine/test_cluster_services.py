@@ -24,6 +24,25 @@ ANSWERS = {"location": "eastus2", "workspace_name": "la-aks-t1", "log_retention_
            "key_vault_purge_protection": False}
 
 
+def _one_group(base: str, group: str, template: dict[str, Any], parameters: dict[str, Any]) -> ArmDeployment:
+    """A throwaway subscription deployment of one group: the step that will own these
+    resources is not built yet, so the tests compose them the way the runner will."""
+    return ArmDeployment(
+        deployment_base_name=base, location=lambda c: "eastus2", outputs=lambda g, c: {},
+        groups=(GroupTemplate(key="workload", resource_group=lambda c: group, location=lambda c: "eastus2",
+                              template=lambda c: template, parameters=lambda c: parameters),))
+
+
+def _submit_and_wait(ws: Any, composed: Any, name: str) -> None:
+    arm.submit(ws.azure, "eastus2", name, composed.template, composed.parameters, f"corr-{name}")
+    for _ in range(400):
+        status = arm.status(ws.azure, name)
+        if status is not None and status.state in ("Succeeded", "Failed"):
+            break
+        time.sleep(0.02)
+    assert status is not None and status.state == "Succeeded", status
+
+
 def _by_type(resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {r["type"]: r for r in resources}
 
@@ -60,22 +79,12 @@ def test_the_services_deploy_behind_private_endpoints_in_the_spoke(tmp_path: Pat
         tenant = ws.session.state.tenant_id
         assert len(tenant) == 36  # the signed-in tenant, as the vault's tenantId
         resources = svc.services(ANSWERS, spoke, tenant)
-        action = ArmDeployment(
-            deployment_base_name="services", location=lambda c: "eastus2", outputs=lambda g, c: {},
-            groups=(GroupTemplate(key="workload", resource_group=lambda c: workload, location=lambda c: "eastus2",
-                                  template=lambda c: {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/"
-                                                      "deploymentTemplate.json#", "contentVersion": "1.0.0.0",
-                                                      "resources": resources},
-                                  parameters=lambda c: {}),))
-        composed = compose(action, ctx, "services-t1", {"aks-wizard-session": "t"})
+        template = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                    "contentVersion": "1.0.0.0", "resources": resources}
+        composed = compose(_one_group("services", workload, template, {}), ctx, "services-t1",
+                           {"aks-wizard-session": "t"})
         arm.validate(ws.azure, "eastus2", "services-t1", composed.template, composed.parameters)
-        arm.submit(ws.azure, "eastus2", "services-t1", composed.template, composed.parameters, "corr-services")
-        for _ in range(400):
-            status = arm.status(ws.azure, "services-t1")
-            if status is not None and status.state in ("Succeeded", "Failed"):
-                break
-            time.sleep(0.02)
-        assert status is not None and status.state == "Succeeded", status
+        _submit_and_wait(ws, composed, "services-t1")
         sent = json.dumps([e["request"] for e in journal(ws.session.dir) if e["method"] == "PUT"
                            and e["path"].endswith("/deployments/services-t1")])
         assert '"groupIds": ["registry"]' in sent and '"groupIds": ["vault"]' in sent
@@ -99,21 +108,12 @@ def test_a_certificate_reaches_the_vault_only_as_a_secure_parameter(tmp_path: Pa
                                                          "application/x-pkcs12"),
                                   svc.certificate_secret("kv-certs-t1", "listener-password", "listenerPassword",
                                                          "text/plain")]}
-        action = ArmDeployment(
-            deployment_base_name="certs", location=lambda c: "eastus2", outputs=lambda g, c: {},
-            groups=(GroupTemplate(key="workload", resource_group=lambda c: workload, location=lambda c: "eastus2",
-                                  template=lambda c: template,
-                                  parameters=lambda c: {"listenerPfx": canary_pfx, "listenerPassword": canary_password}),))
+        action = _one_group("certs", workload, template,
+                            {"listenerPfx": canary_pfx, "listenerPassword": canary_password})
         ctx = StepContext("cluster", {}, {}, "rehearsal", ws.session.dir, ws.azure)
         composed = compose(action, ctx, "certs-t1", {"aks-wizard-session": "t"})
         assert composed.secure == {"workloadListenerPfx", "workloadListenerPassword"}  # kept secure when passed on
-        arm.submit(ws.azure, "eastus2", "certs-t1", composed.template, composed.parameters, "corr-certs")
-        for _ in range(400):
-            status = arm.status(ws.azure, "certs-t1")
-            if status is not None and status.state in ("Succeeded", "Failed"):
-                break
-            time.sleep(0.02)
-        assert status is not None and status.state == "Succeeded", status
+        _submit_and_wait(ws, composed, "certs-t1")
         ws.backend.model.save()
         for path in ws.session.dir.rglob("*"):
             if path.is_file() and "secrets" not in path.parts:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping
 
+from wizard.rehearsal.scenario import normalize_location
+
 WATCHER = "microsoft.network/networkwatchers"
 FLOW_LOG = "microsoft.network/networkwatchers/flowlogs"
 STORAGE = "microsoft.storage/storageaccounts"
@@ -34,7 +36,7 @@ def _error(code: str, message: str) -> dict[str, Any]:
 
 
 def _region(body: Mapping[str, Any] | None) -> str:
-    return str((body or {}).get("location", "")).replace(" ", "").lower()
+    return normalize_location(str((body or {}).get("location", "")))
 
 
 def _watcher_error(rid: str, body: Mapping[str, Any], everything: list[Mapping[str, Any]]) -> dict[str, Any] | None:
