@@ -4,6 +4,7 @@ navigator, the headless runner and the resume logic all read it."""
 from __future__ import annotations
 
 from steps import not_built
+from steps.cluster import CLUSTER
 from steps.hub import HUB
 from steps.identity import IDENTITY
 from steps.jumpbox_image import JUMPBOX_IMAGE
@@ -21,7 +22,7 @@ REGISTRY: tuple[StepDefinition, ...] = (
     HUB,
     JUMPBOX_IMAGE,
     SPOKE,
-    not_built.CLUSTER,
+    CLUSTER,
     not_built.BOOTSTRAP,
     not_built.WORKLOAD,
     not_built.BUDGET,

@@ -135,7 +135,10 @@ def _common_outputs(ctx: StepContext) -> dict[str, Any]:
     users = parse_users(a["users"]) if a.get("users") else []
     return {"access_mode": a["access_mode"], "location": a["location"],
             "cloud_init": cloud_init(users, bool(a.get("sudo"))) if users else "",
-            "users": [u.login for u in users], "key_fingerprints": {u.login: u.key.fingerprint for u in users}}
+            "users": [u.login for u in users], "key_fingerprints": {u.login: u.key.fingerprint for u in users},
+            # The scale set's admin account (the first user): Azure wants one with an SSH key
+            # even when cloud-init makes the others. A public key, not a secret.
+            "admin_user": users[0].login if users else "", "admin_ssh_key": users[0].key.line if users else ""}
 
 
 def _outputs_without_build(ctx: StepContext) -> dict[str, Any]:

@@ -40,6 +40,23 @@ BUILT_IN_ROLES: dict[str, dict[str, Any]] = {
     "acdd72a7-3385-48ef-bd42-f606fba81ae7": {
         "roleName": "Reader", "description": "View all resources, but does not allow you to make any changes.",
         "actions": ["*/read"], "notActions": []},
+    "7f951dda-4ed3-4680-a7ca-43fe172d538d": {  # built-in-roles/containers.md
+        "roleName": "AcrPull", "description": "Pull artifacts from a container registry.",
+        "actions": ["Microsoft.ContainerRegistry/registries/pull/read"], "notActions": []},
+    "4633458b-17de-408a-b874-0445c86b69e6": {  # built-in-roles/security.md (data actions only)
+        "roleName": "Key Vault Secrets User", "description": "Read secret contents. Only works for key vaults "
+        "that use the 'Azure role-based access control' permission model.", "actions": [], "notActions": [],
+        "dataActions": ["Microsoft.KeyVault/vaults/secrets/getSecret/action",
+                        "Microsoft.KeyVault/vaults/secrets/readMetadata/action"]},
+    "b12aa53e-6015-4669-85d0-8515ebb3ae7f": {  # built-in-roles/networking.md
+        "roleName": "Private DNS Zone Contributor", "description": "Lets you manage private DNS zone resources, "
+        "but not the virtual networks they are linked to.",
+        "actions": ["Microsoft.Authorization/*/read", "Microsoft.Insights/alertRules/*",
+                    "Microsoft.Network/privateDnsZones/*", "Microsoft.Network/privateDnsOperationResults/*",
+                    "Microsoft.Network/privateDnsOperationStatuses/*", "Microsoft.Network/virtualNetworks/read",
+                    "Microsoft.Network/virtualNetworks/join/action", "Microsoft.ResourceHealth/availabilityStatuses/read",
+                    "Microsoft.Resources/deployments/*", "Microsoft.Resources/subscriptions/resourceGroups/read",
+                    "Microsoft.Support/*"], "notActions": []},
 }
 
 

@@ -114,7 +114,32 @@ def enrich(resource: dict[str, Any], find: Finder) -> dict[str, Any]:
             rg = None
         props.setdefault("nodeResourceGroup", f"MC_{rg}_{out['name']}_{out.get('location', '')}")
         props.setdefault("powerState", {"code": "Running"})
+        _cluster_runtime(out, props, rid)
         if (props.get("oidcIssuerProfile") or {}).get("enabled"):
             props["oidcIssuerProfile"]["issuerURL"] = (
                 f"https://{out.get('location', '')}.oic.prod-aks.azure.com/{stable_guid('oidc', rid)}/")
     return out
+
+
+def _cluster_runtime(cluster: dict[str, Any], props: dict[str, Any], rid: str) -> None:
+    """What AKS adds to a cluster it created (ManagedClusterProperties, managedClusters.json
+    2026-08-01): the kubelet identity it makes in the node resource group (``identityProfile``,
+    keyed ``kubeletidentity``), the private API server name for a private cluster (in the
+    bring-your-own zone when one is given) and no public FQDN when that is switched off."""
+    name, node_group = str(cluster["name"]), str(props["nodeResourceGroup"])
+    sub = rid.split("/")[2]
+    kubelet_id = (f"/subscriptions/{sub}/resourceGroups/{node_group}/providers/Microsoft.ManagedIdentity/"
+                  f"userAssignedIdentities/{name}-agentpool")
+    props.setdefault("identityProfile", {"kubeletidentity": {
+        "resourceId": kubelet_id, "clientId": stable_guid("client", kubelet_id),
+        "objectId": stable_guid("principal", kubelet_id)}})
+    api = props.get("apiServerAccessProfile") or {}
+    if not api.get("enablePrivateCluster"):
+        return
+    prefix = str(props.get("dnsPrefix") or name).lower()
+    zone = str(api.get("privateDNSZone") or "system")
+    tail = zone.rsplit("/", 1)[-1] if zone.lower() not in ("system", "none") else \
+        f"{stable_guid('zone', rid)}.privatelink.{str(cluster.get('location', '')).lower()}.azmk8s.io"
+    props["privateFQDN"] = f"{prefix}-{stable_guid('fqdn', rid)[:8]}.{tail}"
+    if not api.get("enablePrivateClusterPublicFQDN", True):
+        props.pop("fqdn", None)

@@ -163,6 +163,12 @@ class _Planner:
 
     def _id_for(self, raw: dict[str, Any], rtype: str, name: str, ctx: EvalContext) -> str:
         rg = self._rg_name()
+        if raw.get("scope") and rtype.lower() != DEPLOYMENT_TYPE:
+            # An extension resource (a role assignment, diagnostic settings) lives under the
+            # resource it extends: its id is "<scope>/providers/<type>/<name>", as ARM forms it.
+            scope = str(evaluate_value(raw["scope"], ctx)).rstrip("/")
+            if scope.lower().startswith("/subscriptions/"):
+                return f"{scope}/providers/{rtype}/{name}"
         if rtype.lower() == DEPLOYMENT_TYPE and raw.get("resourceGroup"):
             rg = str(evaluate_value(raw["resourceGroup"], ctx))
         try:
@@ -239,7 +245,7 @@ class _Planner:
                 declared[key]["template"] = inst.raw["properties"].get("template")
             else:
                 declared[key] = evaluate_value(inst.raw[key], ctx)
-        if "location" not in declared and self.scope.resource_group and not is_deployment:
+        if "location" not in declared and self.scope.resource_group and not is_deployment and "scope" not in inst.raw:
             declared.setdefault("location", self.scope.resource_group.get("location"))
         deps = self._depends_on(inst) + ([inst.parent_id] if inst.parent_id else [])
         deps += [r for r in ctx.referenced_ids[refs_before:] if self._find_instance(r) is not None]
