@@ -124,5 +124,6 @@ def test_a_failed_deployment_names_the_real_session_and_translates_a_tui_key(tmp
     assert re.search(r"\b(press|key) [a-z]\b", err[remedy], re.IGNORECASE)  # written for the TUI
     assert err[remedy + 1].startswith("[hub]   ") and f"aks-wizard --resume {session_id}" in err[remedy + 1]
     assert f"[hub] nothing was lost; resume with: aks-wizard run --resume {session_id} --yes" in err
-    assert err[-1] == "not done: hub (failed), jumpbox-image (not started), spoke (not started)"  # the jump box image and the spoke need the hub
+    assert err[-1] == ("not done: hub (failed), jumpbox-image (not started), spoke (not started), "
+                       "cluster (not started)")  # the jump box image, the spoke and the cluster need the hub
     assert "<session-id>" not in proc.stderr

@@ -26,22 +26,22 @@ def _ctx(ws) -> StepContext:  # noqa: ANN001
 
 def test_a_free_name_passes(tmp_path: Path) -> None:
     with open_workspace(tmp_path) as ws:
-        assert check_vault_name(_ctx(ws), "kv-aks-2d6f9a1b").status is CheckStatus.PASS
+        assert check_vault_name(_ctx(ws), "kv-aks-2941703b").status is CheckStatus.PASS
 
 
 def test_a_deleted_vault_holding_the_name_fails_and_the_fix_purges_it(tmp_path: Path) -> None:
     with open_workspace(tmp_path, scenario="deleted-vault-holds-name") as ws:
         ctx = _ctx(ws)
-        found = check_vault_name(ctx, "kv-aks-2d6f9a1b")
+        found = check_vault_name(ctx, "kv-aks-2941703b")
         assert found.status is CheckStatus.FAIL and "ConflictError" in found.summary and "press f" in found.remedy.lower()
         # the deployment would be refused at the vault, as Key Vault refuses it
-        refused = routes_keyvault.write_error(ws.backend._world, SUB, "/x/vaults/kv-aks-2d6f9a1b", "kv-aks-2d6f9a1b")
+        refused = routes_keyvault.write_error(ws.backend._world, SUB, "/x/vaults/kv-aks-2941703b", "kv-aks-2941703b")
         assert refused and refused["code"] == "ConflictError" and "deleted state" in refused["message"]
         said = purge_deleted(ctx, found)
-        assert "Purged the deleted vault kv-aks-2d6f9a1b" in said
-        assert any(e["method"] == "POST" and e["path"].endswith("/deletedVaults/kv-aks-2d6f9a1b/purge")
+        assert "Purged the deleted vault kv-aks-2941703b" in said
+        assert any(e["method"] == "POST" and e["path"].endswith("/deletedVaults/kv-aks-2941703b/purge")
                    for e in journal(ws.session.dir))
-        assert check_vault_name(ctx, "kv-aks-2d6f9a1b").status is CheckStatus.PASS
+        assert check_vault_name(ctx, "kv-aks-2941703b").status is CheckStatus.PASS
 
 
 def test_purge_protection_keeps_the_name_and_the_fix_does_not_pretend(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard.azure.errors import AzureFailure
-from wizard.engine import arm, nested_preview
+from wizard.engine import arm, nested_preview, secure_preview
 from wizard.engine.arm import AzureCallFailed
 from wizard.engine.arm_template import Composed, compose, group_outputs
 from wizard.engine.contract import ArmDeployment, Preview, StepContext
@@ -30,6 +30,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 TERMINAL = ("Succeeded", "Failed", "Canceled")
 BUSY = "AnotherOperationInProgress"
+# Failures that are a wait, not a fault: submitting the same approved template again succeeds
+# once the cause has passed. Each with what the operator is told.
+RETRYABLE = {
+    BUSY: "another deployment is changing it",
+    # A role assignment for an identity made seconds earlier, before Entra ID replicated it
+    # (mspnp/aks-baseline PR #56; principalType makes it rare, not impossible).
+    "PrincipalNotFound": "Entra ID has not replicated the new identity yet",
+}
 BUSY_RETRIES = 3
 BUSY_WAIT_S = 60.0
 WHAT_IF_NOTE = ("What-if can report changes that will not happen (noise); it cannot see changes made outside ARM.")
@@ -83,6 +91,7 @@ class ArmStep:
         sink(Notice(step_id, "Asking ARM what would change (what-if)…"))
         changes, what_if_notes = arm.what_if(azure, c.location, self.name, c.template, c.parameters, correlation)
         changes, referenced = nested_preview.expand(changes, c.template, self.name)
+        changes = secure_preview.mask(changes, (str(c.parameters[name]) for name in c.secure if name in c.parameters))
         notes = nested_preview.notes(validated.diagnostics, what_if_notes, referenced) + [WHAT_IF_NOTE]
         return Preview(changes, arm.sha256_json(c.template), arm.sha256_json(c.parameters), notes=tuple(notes),
                        correlation_id=correlation)
@@ -93,7 +102,7 @@ class ArmStep:
         for attempt in range(1, BUSY_RETRIES + 2):
             self._attach_or_submit(c)
             final = self._follow(_expected(c.template))
-            busy = [o for o in self.last_ops if o.state == "Failed" and o.error.startswith(BUSY)]
+            busy = [o for o in self.last_ops if o.state == "Failed" and o.error.split(":", 1)[0] in RETRYABLE]
             if final.state == "Succeeded" or not busy or attempt > BUSY_RETRIES:
                 break
             self._wait_and_retry(busy[0], attempt)
@@ -101,16 +110,18 @@ class ArmStep:
 
     def _wait_and_retry(self, busy: OperationState, attempt: int) -> None:
         """ARM's AnotherOperationInProgress on a shared resource (two steps writing the hub's
-        firewall policy side by side) is a wait, not a failure: the same approved template is
-        submitted again once the other write has had time to finish."""
+        firewall policy side by side), or PrincipalNotFound for an identity Entra ID has not
+        replicated yet, is a wait, not a failure: the same approved template is submitted
+        again once the cause has had time to pass (what was made already is left as it is)."""
         runner, state = self.runner, self.runner.state
+        code = busy.error.split(":", 1)[0]
         wait = min(BUSY_WAIT_S, max(runner.poll_interval * 20, 0.05))
         runner.session.record("deployment.retried", runner.step.id, {
-            "deployment": self.name, "attempt": attempt, "code": BUSY, "resource":
+            "deployment": self.name, "attempt": attempt, "code": code, "resource":
             f"{busy.resource_type}/{busy.resource_name}", "wait_s": round(wait, 2),
             "correlation_id": state.deployment.correlation_id if state.deployment else ""})
-        runner.sink(Notice(runner.step.id, f"{busy.resource_type.rsplit('/', 1)[-1]} {busy.resource_name}: another "
-                           f"deployment is changing it ({BUSY}); submitting again in {wait:.0f} s "
+        runner.sink(Notice(runner.step.id, f"{busy.resource_type.rsplit('/', 1)[-1]} {busy.resource_name}: "
+                           f"{RETRYABLE[code]} ({code}); submitting again in {wait:.0f} s "
                            f"(attempt {attempt + 1} of {BUSY_RETRIES + 1})."))
         if state.deployment is not None:
             state.deployment.status = "retrying"  # not ours to re-attach to: a new submission follows

@@ -13,7 +13,7 @@ import uuid
 from typing import Any, Mapping
 
 from wizard.rehearsal import image_builder, routes_keyvault, serialized_writes, write_only
-from wizard.rehearsal import authorization_writes, defender, flow_log_rules, network_rules
+from wizard.rehearsal import authorization_writes, cluster_rules, defender, drift, flow_log_rules, network_rules
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal.deployment_views import (View, current_state, deployment_body, deployment_error, find_view,
                                                operations, views_under)
@@ -24,7 +24,7 @@ from wizard.rehearsal.routes_subscriptions import require_subscription
 from wizard.rehearsal.template_evaluation import DEPLOYMENT_TYPE, Plan, Scope, plan_template
 from wizard.rehearsal.template_expressions import TemplateError
 from wizard.rehearsal.template_validation import Validation, validate_plan
-from wizard.rehearsal.what_if import what_if_changes
+from wizard.rehearsal.what_if import mask_secure, secure_values, what_if_changes
 
 DEPLOY = "providers/Microsoft.Resources/deployments"
 SHORT_CIRCUIT_CODE = "NestedDeploymentShortCircuited"
@@ -144,6 +144,9 @@ def _write_errors(schedule: list[dict[str, Any]], sub: str, world: Any) -> None:
             elif refused is None and kind in flow_log_rules.TYPES:
                 refused = flow_log_rules.write_error(entry["id"], entry["type"], entry["name"], state, find,
                                                      _known_resources(world, planned))
+            elif refused is None and kind in cluster_rules.TYPES:
+                refused = cluster_rules.write_error(entry["id"], entry["type"], state, find,
+                                                    _known_resources(world, planned))
             elif refused is None and kind == defender.PRICINGS_TYPE:
                 refused = defender.write_error(sub, entry["name"], state.get("properties") or {})
             elif refused is None and kind.startswith("microsoft.network/"):
@@ -214,6 +217,7 @@ def put_deployment(req: Request) -> Response:
     schedule = sched.build_schedule(entries, factor, fail_type, fail_error)
     _defer(schedule, validation.deferred)
     _write_errors(schedule, sub, req.world)
+    drift.apply(schedule, req.world.scenario.raw.get("drift") or [])
     now = time.time()
     running = [d for d in req.world.model.all_deployments() if not d.get("finished")]
     serialized_writes.mark_conflicts(schedule, now, req.world.pace, running)
@@ -336,9 +340,10 @@ def what_if(req: Request) -> Response:
     token = uuid.uuid4().hex
     try:
         plan, props, validation = _plan(req, sub, rg, preflight=False)
-        properties: dict[str, Any] = {"changes": what_if_changes(
-            plan, req.world, sub, rg["name"] if rg else None, props.get("mode", "Incremental"),
-            validation.short_circuited, validation.skipped)}
+        changes = what_if_changes(plan, req.world, sub, rg["name"] if rg else None, props.get("mode", "Incremental"),
+                                  validation.short_circuited, validation.skipped)
+        secrets = secure_values(props.get("template"), props.get("parameters"))
+        properties: dict[str, Any] = {"changes": mask_secure(changes, secrets)}
         if validation.short_circuited:
             properties["diagnostics"] = _diagnostics(validation, what_if=True)
         result: dict[str, Any] = {"status": "Succeeded", "properties": properties}

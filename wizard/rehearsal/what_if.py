@@ -16,6 +16,8 @@ index, as ARM prints them (``- 0: "a"`` / ``+ 0: "b"``)."""
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 from wizard.rehearsal.scenario import normalize_location
@@ -166,3 +168,31 @@ def what_if_changes(plan: Plan, world: World, sub: str, top_group: str | None, m
             if existing["id"].lower() not in planned_ids:
                 changes.append({"resourceId": existing["id"], "changeType": leftover, "before": existing})
     return changes
+
+
+MASK = "*******"  # what what-if prints for a value from a secure parameter (Azure/arm-template-whatif#379)
+
+
+def secure_values(template: Any, parameters: Any) -> set[str]:
+    """The values given for the template's secureString/secureObject parameters (as strings)."""
+    declared = (template or {}).get("parameters") or {} if isinstance(template, dict) else {}
+    out: set[str] = set()
+    for name, spec in declared.items():
+        if str((spec or {}).get("type", "")).lower() in ("securestring", "secureobject"):
+            value = ((parameters or {}).get(name) or {}).get("value")
+            if value not in (None, ""):
+                out.add(value if isinstance(value, str) else json.dumps(value, sort_keys=True))
+    return out
+
+
+def mask_secure(value: Any, secrets: set[str]) -> Any:
+    """What-if never shows a secure value: anything equal to one becomes the mask."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        return MASK if value in secrets else value
+    if isinstance(value, list):
+        return [mask_secure(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_secure(v, secrets) for k, v in value.items()}
+    return value

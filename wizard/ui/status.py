@@ -81,7 +81,7 @@ def nav_phrase(status: str, waiting_numbers: list[int] | None = None) -> str:
     titles so "waiting on …" fits beside the title (the header names the steps)."""
     if status == StepStatus.WAITING and waiting_numbers:
         label = "step" if len(waiting_numbers) == 1 else "steps"
-        return f"waiting on {label} " + ", ".join(str(n) for n in waiting_numbers)
+        return f"waiting on {label} " + ", ".join(str(n) for n in sorted(waiting_numbers))
     if status == WARNING_OPEN:
         return "warning open"
     return status

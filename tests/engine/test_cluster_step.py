@@ -1,0 +1,112 @@
+"""Step 8 (cluster) against the rehearsal over real HTTPS: every earlier step deployed, then the
+cluster's checks, preview, deployment and posture check; the journal's template carries every
+property the baseline asks for; the certificates reach ARM only as secure parameters; the
+scenarios where Azure refuses or drifts make the right check or item fail."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.engine.flow import (Recorder, decide_and_check, deploy_step, finish_prerequisites, journal, not_passing,
+                               open_workspace, records_of)
+from steps.tls_material import INGRESS_KEY, LISTENER_PFX
+from wizard.rehearsal.journal import REDACTED
+from wizard.workspace import Workspace
+
+EARLIER = ("tls-certificates", "identity", "policy", "hub", "jumpbox-image", "spoke")
+
+
+def to_cluster(ws: Workspace, **earlier: dict[str, Any]) -> None:
+    """Every step before the cluster, with their defaults (or ``earlier[step]`` answers)."""
+    finish_prerequisites(ws)
+    for step in EARLIER:
+        deploy_step(ws, step, **earlier.get(step.replace("-", "_"), {}))
+
+
+def _cluster_puts(session_dir: Path) -> list[dict[str, Any]]:
+    return [e for e in journal(session_dir) if e["method"] == "PUT" and "/deployments/cluster-" in e["path"]]
+
+
+def _deploy_cluster(ws: Workspace, sink: Any = None, **answers: Any) -> dict[str, Any]:
+    runner = decide_and_check(ws, "cluster", sink, **answers)
+    assert not_passing(runner) == {}, runner.state.checks
+    before = len(_cluster_puts(ws.session.dir))
+    preview = runner.preview()
+    assert len(_cluster_puts(ws.session.dir)) == before, "validate and what-if only before approval"
+    assert "Microsoft.ContainerService/managedClusters" in {c.resource_type for c in preview.changes}
+    runner.approve()
+    return runner.deploy()
+
+
+# Each fragment is one property the issue lists, as the journal records the template sent.
+TEMPLATE_FRAGMENTS = (
+    '"apiVersion": "2026-08-01"', '"kubernetesVersion": "1.37"', '"tier": "Standard"',
+    '"enablePrivateCluster": true', '"enableVnetIntegration": true', '"enablePrivateClusterPublicFQDN": false',
+    '"privateDNSZone": "/subscriptions/', '"outboundType": "userDefinedRouting"', '"networkPluginMode": "overlay"',
+    '"networkDataplane": "cilium"', '"networkPolicy": "cilium"', '"managed": true', '"disableLocalAccounts": true',
+    '"oidcIssuerProfile": {"enabled": true}', '"workloadIdentity": {"enabled": true}',
+    '"enableSecretRotation": "true"', '"azurepolicy": {"enabled": true', '"securityMonitoring": {"enabled": true}',
+    '"imageCleaner": {"enabled": true', '"upgradeChannel": "patch"', '"nodeOSUpgradeChannel": "NodeImage"',
+    "aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule", '"omsagent": {"enabled": true',
+    '"category": "kube-audit-admin"', '"category": "guard"', '"CriticalAddonsOnly=true:NoSchedule"',
+    '"availabilityZones": ["1", "2", "3"]', '"osDiskType": "Ephemeral"', '"enableAutoScaling": true',
+    '"disableRunCommand": false', '"adminUserEnabled": false', '"publicNetworkAccess": "Disabled"',
+    '"zoneRedundancy": "Enabled"', '"groupIds": ["registry"]', '"groupIds": ["vault"]',
+    '"enableRbacAuthorization": true', '"softDeleteRetentionInDays": 7', '"principalType": "ServicePrincipal"',
+    '"ruleSetType": "Microsoft_DefaultRuleSet", "ruleSetVersion": "2.2"', '"mode": "Prevention"',
+    '"policyName": "AppGwSslPolicy20220101"', '"autoscaleConfiguration"', '"keyVaultSecretId": "https://',
+    '"requireServerNameIndication": true', '"trustedRootCertificates"', '"path": "/favicon.ico"',
+    '"Microsoft.Compute/virtualMachineScaleSets"', '"disablePasswordAuthentication": true',
+    "42b8ef37-b724-4e24-bbc8-7a7708edfe00", "1a5b4dca-0b6f-4cf5-907c-56316bc1bf3d",
+    "3fc4dc25-5baf-40d8-9b05-7fe74c1bc64e", "febd0533-8e55-448f-b837-bd0e06f16469", '"flux-system"',
+    "system:serviceaccount:a0008:traefik-ingress-controller",
+)
+
+
+def test_defaults_deploy_the_cluster_and_every_posture_item_passes(tmp_path: Path) -> None:
+    """Checked against the REST specifications: managedClusters.json 2026-08-01 (the property
+    names above, identityProfile.kubeletidentity, privateFQDN), applicationGateway.json and
+    webapplicationfirewall.json 2025-07-01, keyvault.json 2026-05-15, ComputeRP.json 2026-04-01."""
+    with open_workspace(tmp_path) as ws:
+        to_cluster(ws)
+        outputs = _deploy_cluster(ws)
+        sent = json.dumps(_cluster_puts(ws.session.dir)[-1]["request"])
+        missing = [f for f in TEMPLATE_FRAGMENTS if f not in sent]
+        assert missing == []
+        checks = ws.session.step("cluster").checks
+        posture = {k: v["status"] for k, v in checks.items() if k.startswith("cluster.posture.")}
+        assert len(posture) == 20 and set(posture.values()) == {"pass"}, posture
+        assert outputs["kubernetes_version"] == "1.37" and outputs["private_fqdn"].endswith(
+            ".privatelink.eastus2.azmk8s.io")
+        assert outputs["registry_login_server"] == f"{outputs['registry_name']}.azurecr.io"
+        assert outputs["oidc_issuer"].startswith("https://eastus2.oic.prod-aks.azure.com/")
+        assert outputs["jumpbox"] == "vmss-jumpboxes" and outputs["run_command"] is True
+        assert ws.session.step("cluster").status == "done"
+
+
+def test_the_certificates_reach_arm_only_as_secure_parameters(tmp_path: Path) -> None:
+    """Secret canary: the listener PFX and the ingress private key are in the 0600 store and sent
+    as secureString parameters; no session file outside the store holds either, and the
+    journal shows the parameters redacted."""
+    with open_workspace(tmp_path) as ws:
+        to_cluster(ws)
+        _deploy_cluster(ws)
+        store: Any = ws.session.secrets
+        pfx_b64 = base64.b64encode(store.get_bytes(LISTENER_PFX)).decode()
+        key_lines = [line for line in store.get_bytes(INGRESS_KEY).decode().splitlines()
+                     if line and not line.startswith("-----")]
+        # The key's last lines (its primes and CRT values): its first lines hold the public modulus,
+        # which the certificate App Gateway trusts carries too.
+        canaries = [pfx_b64[:64], pfx_b64[-64:], *key_lines[-3:-1]]
+        ws.backend.model.save()
+        for path in ws.session.dir.rglob("*"):
+            if path.is_file() and "secrets" not in path.parts:
+                text = path.read_text(errors="ignore")
+                assert not [c for c in canaries if c in text], path
+        params = _cluster_puts(ws.session.dir)[-1]["request"]["properties"]["parameters"]
+        secure = {k: v for k, v in params.items() if k.lower().endswith(("listenerpfx", "ingresspem"))}
+        assert set(secure) == {"servicesListenerPfx", "servicesIngressPem"}
+        assert all(v == {"value": REDACTED} for v in secure.values()), secure
