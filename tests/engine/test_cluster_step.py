@@ -110,3 +110,76 @@ def test_the_certificates_reach_arm_only_as_secure_parameters(tmp_path: Path) ->
         secure = {k: v for k, v in params.items() if k.lower().endswith(("listenerpfx", "ingresspem"))}
         assert set(secure) == {"servicesListenerPfx", "servicesIngressPem"}
         assert all(v == {"value": REDACTED} for v in secure.values()), secure
+
+
+def test_the_posture_check_fails_exactly_the_items_azure_changed(tmp_path: Path) -> None:
+    """Scenario posture-drift: the Azure Policy add-on left off and the vault's public access
+    opened after the template was applied. The verify checks read both back and fail those two;
+    every other item passes, and the evidence names the property path and the value read."""
+    with open_workspace(tmp_path, "posture-drift") as ws:
+        to_cluster(ws)
+        runner = decide_and_check(ws, "cluster")
+        runner.preview()
+        runner.approve()
+        try:
+            runner.deploy()
+        except Exception:  # noqa: BLE001 - the failed verification is what this test reads
+            pass
+        checks = ws.session.step("cluster").checks
+        failed = {k for k, v in checks.items() if k.startswith("cluster.posture.") and v["status"] != "pass"}
+        assert failed == {"cluster.posture.azure-policy", "cluster.posture.vault-public-access"}
+        [audited] = [r for r in records_of(ws.session.dir, "check.result", "cluster")
+                     if r["data"]["check"] == "cluster.posture.vault-public-access"]
+        evidence = audited["data"]["evidence"]
+        assert evidence["path"] == "properties.publicNetworkAccess" and evidence["read"] == "Enabled"
+        assert evidence["checklist"]  # the checklist item the finding proves (or, here, disproves)
+
+
+def test_a_principal_not_yet_replicated_is_waited_for_and_the_deployment_resubmitted(tmp_path: Path) -> None:
+    """Scenario principal-not-found-once: the first role assignment fails with PrincipalNotFound;
+    the wizard audits a retry and submits the same approved template again, which succeeds."""
+    with open_workspace(tmp_path, "principal-not-found-once") as ws:
+        to_cluster(ws)
+        sink = Recorder()
+        _deploy_cluster(ws, sink)
+        retried = records_of(ws.session.dir, "deployment.retried", "cluster")
+        assert [r["data"]["code"] for r in retried] == ["PrincipalNotFound"]
+        assert "Microsoft.Authorization/roleAssignments" in retried[0]["data"]["resource"]
+        assert len(_cluster_puts(ws.session.dir)) == 2
+        assert ws.session.step("cluster").status == "done"
+
+
+def test_a_pinned_minor_the_region_dropped_fails_its_check_and_newest_takes_the_current_one(tmp_path: Path) -> None:
+    with open_workspace(tmp_path, "kubernetes-minor-retired") as ws:
+        to_cluster(ws)
+        runner = decide_and_check(ws, "cluster", kubernetes_version="1.35")
+        found = runner.state.checks["cluster.kubernetes-version"]
+        assert found["status"] == "fail" and "1.36, 1.37" in found["summary"] and "newest" in found["remedy"]
+        assert "cluster.kubernetes-version" in runner.blocking()
+        runner = decide_and_check(ws, "cluster", kubernetes_version="newest")
+        assert runner.state.checks["cluster.kubernetes-version"]["status"] == "pass"
+        runner.preview()
+        sent = json.dumps(_cluster_template_sent(ws))
+        assert '"kubernetesVersion": "1.37"' in sent
+
+
+def _cluster_template_sent(ws: Workspace) -> Any:
+    """The template of the cluster's last what-if or deployment, as the journal has it."""
+    bodies = [e["request"] for e in journal(ws.session.dir) if "/deployments/cluster-" in e["path"]
+              and isinstance(e.get("request"), dict) and "template" in (e["request"].get("properties") or {})]
+    return bodies[-1]["properties"]["template"]
+
+
+def test_a_deleted_vault_holding_the_default_name_is_found_and_purged_before_anything_is_sent(tmp_path: Path) -> None:
+    """Scenario deleted-vault-holds-name: the default vault name is held by a soft-deleted vault;
+    the check fails before the 20-minute deployment, its fix purges (audited), then it passes."""
+    with open_workspace(tmp_path, "deleted-vault-holds-name") as ws:
+        to_cluster(ws)
+        runner = decide_and_check(ws, "cluster")
+        found = runner.state.checks["cluster.key-vault-name"]
+        assert found["status"] == "fail" and "press f" in found["remedy"].lower()
+        assert not _cluster_puts(ws.session.dir)
+        fixed = runner.apply_fix("cluster.key-vault-name")
+        assert fixed.status.value == "pass"
+        [purge] = records_of(ws.session.dir, "remedy.applied", "cluster")
+        assert purge["data"]["ok"] is True and "Purged the deleted vault" in purge["data"]["action"]

@@ -315,7 +315,8 @@ class StepRunner:
             return None
         ctx = StepContext(self.step.id, self.state.answers, {**self.outputs(), self.step.id: dict(outputs)},
                           self.session.mode, self.session.dir, self.azure, self.session.secrets)
-        for check in self.step.verify:
+        failed: list[CheckResult] = []
+        for check in self.step.verify:  # every one runs: a reviewer wants each item's evidence
             if not check.applies(self.state.answers):
                 continue
             result = run_one(check, ctx)
@@ -325,9 +326,13 @@ class StepRunner:
             if result.status is CheckStatus.WARN and check.advisory:
                 self.sink(Notice(self.step.id, f"{check.title}: {result.finding.summary} {result.finding.remedy}"))
                 continue
-            return AzureFailure("VerificationFailed", f"{check.title}: {result.finding.summary}",
-                                remedy=result.finding.remedy)
-        return None
+            failed.append(result)
+        if not failed:
+            return None
+        said = [r.finding.summary if r.finding.summary.startswith(r.title) else f"{r.title}: {r.finding.summary}"
+                for r in failed]
+        lead = f"{len(failed)} verification checks failed: " if len(failed) > 1 else ""
+        return AzureFailure("VerificationFailed", lead + "; ".join(said), remedy=failed[0].finding.remedy)
 
     def _accepted(self, result: CheckResult) -> bool:
         """A verification warning that only repeats preflight warnings the operator already

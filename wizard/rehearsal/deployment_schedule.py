@@ -20,7 +20,14 @@ DURATION_MINUTES: dict[str, float] = {
     "microsoft.network/virtualnetworks": 0.3,
     "microsoft.network/networksecuritygroups": 0.2,
     "microsoft.operationalinsights/workspaces": 0.5,
-    "microsoft.containerservice/managedclusters": 7,
+    # The cluster step lands near the 20 minutes both references state (walkthrough.md §8):
+    # services first, then the cluster (the gateway beside it).
+    "microsoft.containerservice/managedclusters": 15,
+    "microsoft.network/applicationgateways": 6,
+    "microsoft.compute/virtualmachinescalesets": 3,
+    "microsoft.containerregistry/registries": 1,
+    "microsoft.keyvault/vaults": 0.5,
+    "microsoft.network/privateendpoints": 1,
     "microsoft.resources/deployments": 0.05,
     "microsoft.resources/resourcegroups": 0.05,
 }
