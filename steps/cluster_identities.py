@@ -19,7 +19,9 @@ from typing import Any, Mapping
 IDENTITY_API = "2024-11-30"  # Microsoft.ManagedIdentity/userAssignedIdentities (and federated credentials), stable
 ROLES_API = "2022-04-01"  # Microsoft.Authorization/roleAssignments, stable
 _DATA = Path(__file__).resolve().parents[1] / "assets" / "azure" / "cluster-roles.json"
-AKS_TOKEN_AUDIENCE = "api://AzureADTokenExchange"  # the audience every workload-identity federation uses
+AKS_TOKEN_AUDIENCE = "api://AzureADTokenExchange"
+PRINCIPALS = {"controlPlane": "control-plane", "kubelet": "kubelet", "appGateway": "App Gateway",
+              "ingress": "ingress controller"}  # how the descriptions name each identity  # the audience every workload-identity federation uses
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +58,8 @@ def role_assignment(entry: Mapping[str, Any], principal_id: str, scope: str, dep
             "dependsOn": depends,
             "properties": {"roleDefinitionId": f"[{role_definition_id(role)}]", "principalId": f"[{principal_id}]",
                            "principalType": "ServicePrincipal",
-                           "description": f"{data()['roles'][role]['name']} for the {entry['principal']} identity: "
+                           "description": f"{data()['roles'][role]['name']} for the "
+                                          f"{PRINCIPALS.get(entry['principal'], entry['principal'])} identity: "
                                           f"{entry['why']}"}}
 
 

@@ -122,7 +122,9 @@ def _display_name(change: Mapping[str, Any]) -> str:
     props = body.get("properties") if isinstance(body, Mapping) else None
     if not isinstance(props, Mapping):
         return ""
-    return str(props.get("displayName") or props.get("roleName") or props.get("description") or "")
+    # A description's first clause names it ("AcrPull for the kubelet identity: why…").
+    return str(props.get("displayName") or props.get("roleName") or
+               str(props.get("description") or "").split(": ", 1)[0] or "")
 
 
 def _planned(change: Mapping[str, Any]) -> PlannedChange:

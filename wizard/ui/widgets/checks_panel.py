@@ -101,9 +101,10 @@ class ChecksPanel(VerticalScroll, can_focus=False):
         Binding("up", "focus_row(-1)", "Previous check", show=False),
     ]
 
-    def __init__(self, checks: tuple[Check, ...]) -> None:
+    def __init__(self, checks: tuple[Check, ...], verify: tuple[Check, ...] = ()) -> None:
         super().__init__(classes="checks-panel")
         self.checks = checks
+        self.verify = verify
 
     def compose(self) -> ComposeResult:
         if not self.checks:
@@ -113,6 +114,14 @@ class ChecksPanel(VerticalScroll, can_focus=False):
                          id="checks-hint", classes="panel-note")
         for check in self.checks:
             yield CheckRow(check)
+        if self.verify:
+            # What the deployment is checked against once it is done: read back from Azure, kept
+            # on screen (and in the audit log) as the evidence of what was deployed.
+            with Vertical(id="verify-rows", classes="verify-rows"):
+                yield Plain(f"After the deployment ({len(self.verify)} checks read the result back from Azure):",
+                            classes="panel-note verify-heading")
+                for check in self.verify:
+                    yield CheckRow(check)
 
     def row(self, check_id: str) -> CheckRow | None:
         for row in self.query(CheckRow):
@@ -121,12 +130,16 @@ class ChecksPanel(VerticalScroll, can_focus=False):
         return None
 
     def rows(self) -> list[CheckRow]:
-        return list(self.query(CheckRow))
+        """The preflight rows (what blocks the step); the verification rows are apart."""
+        return [r for r in self.query(CheckRow) if r.parent is self]
+
+    def verify_rows(self) -> list[CheckRow]:
+        return [r for r in self.query(CheckRow) if r.parent is not self]
 
     def restore(self, stored: Mapping[str, Mapping[str, Any]], overrides: Mapping[str, str]) -> None:
         """Show exactly the results saved in the session: a row without a stored result goes
         back to "not run", so results the engine has cleared (new decisions) never linger."""
-        for row in self.rows():
+        for row in self.rows() + self.verify_rows():
             entry = stored.get(row.check.id)
             if entry is None:
                 if row.status != "not run":
@@ -152,8 +165,11 @@ class ChecksPanel(VerticalScroll, can_focus=False):
         wanted = sorted(rows, key=lambda r: (r.status == "n/a", position.get(r.check.id, 0)))
         if wanted == rows:
             return
+        anchor = self.query("#verify-rows")
         for row in wanted:
-            if row is not self.children[-1]:
+            if anchor:
+                self.move_child(row, before=anchor.first())
+            elif row is not self.children[-1]:
                 self.move_child(row, after=self.children[-1])
 
     def first_attention(self) -> CheckRow | None:

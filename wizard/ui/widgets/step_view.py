@@ -56,7 +56,7 @@ class StepBody(Vertical):
             with TabPane("2 Decisions", id="decisions"):
                 yield Plain("Loading decisions…", classes="panel-note form-loading")
             with TabPane("3 Checks", id="checks"):
-                yield ChecksPanel(self.step.checks)
+                yield ChecksPanel(self.step.checks, self.step.verify)
             with TabPane("4 Preview", id="preview"):
                 yield PreviewPanel()
             with TabPane("5 Run", id="run"):
@@ -373,7 +373,7 @@ class StepView(StepWorkers, StepResults, Vertical):
         if row is not None:
             row.fixable = result.fixable or row.fixable
             row.finish(result.status.value, result.finding.summary, result.finding.remedy)
-        elif self.busy == "deploy":
+        if self.busy == "deploy":
             # a note, not progress: the bar stays where the run left it (it used to fall back to "working")
             self.query_one(RunPanel).show_note(f"Verify: {result.title}: {result.finding.summary}")
 
