@@ -85,6 +85,12 @@ def test_defaults_deploy_the_cluster_and_every_posture_item_passes(tmp_path: Pat
         assert outputs["oidc_issuer"].startswith("https://eastus2.oic.prod-aks.azure.com/")
         assert outputs["jumpbox"] == "vmss-jumpboxes" and outputs["run_command"] is True
         assert ws.session.step("cluster").status == "done"
+        # AKS's own node resource group: a scale set per pool and the kubelet identity, not the session's
+        made = ws.backend.model.resources_in_group(ws.azure.subscription_id, outputs["node_resource_group"])
+        assert sorted(r["type"] for r in made) == ["Microsoft.Compute/virtualMachineScaleSets"] * 2 + [
+            "Microsoft.ManagedIdentity/userAssignedIdentities"]
+        group = ws.backend.model.resource_group(ws.azure.subscription_id, outputs["node_resource_group"])
+        assert group["tags"]["aks-managed-cluster-name"] == outputs["cluster_name"]
 
 
 def test_the_certificates_reach_arm_only_as_secure_parameters(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.rehearsal import deployment_schedule as sched
-from wizard.rehearsal import network_rules
+from wizard.rehearsal import network_rules, node_resource_group
 from wizard.rehearsal import image_builder
 from wizard.rehearsal.resource_ids import ResourceIdError, parse_resource_id
 from wizard.rehearsal.template_evaluation import DEPLOYMENT_TYPE
@@ -99,6 +99,15 @@ class SubscriptionModel:
                     return copy.deepcopy(child)
             return None
 
+    def _make_node_group(self, cluster: dict[str, Any]) -> None:
+        """AKS's own node resource group, scale sets and kubelet identity (caller holds the lock)."""
+        group, location, tags, made = node_resource_group.made_by_aks(cluster)
+        sub = parse_resource_id(cluster["id"]).subscription_id
+        if self.resource_group(sub, group) is None:
+            self.put_resource_group(sub, group, location, tags)
+        for resource in made:
+            self.data["resources"].setdefault(resource["id"].lower(), copy.deepcopy(resource))
+
     def resources_in_group(self, sub: str, rg: str) -> list[dict[str, Any]]:
         prefix = f"/subscriptions/{sub}/resourcegroups/{rg}/".lower()
         with self.lock:
@@ -125,6 +134,9 @@ class SubscriptionModel:
                 return
             self.data["resources"][state["id"].lower()] = copy.deepcopy(state)
             written = [self.data["resources"][state["id"].lower()]]
+            if rtype == "microsoft.containerservice/managedclusters" and \
+                    (state.get("properties") or {}).get("nodeResourceGroup"):
+                self._make_node_group(state)
             if rtype == network_rules.PEERING:  # both sides' state changes once the second exists
                 written = network_rules.settle_peerings(self.data["resources"], state) or written
             for child in written:
