@@ -57,7 +57,13 @@ def registry_replication(registry: str, region: str) -> dict[str, Any]:
 def key_vault(name: str, region: str, tenant_id: str, retention_days: int, purge_protection: bool) -> dict[str, Any]:
     """Azure RBAC (sent explicitly), no public access, soft delete for ``retention_days``. Purge
     protection is sent only when chosen: once on it cannot be turned off, and it makes cleanup
-    unable to purge the vault (the name stays taken until the retention ends)."""
+    unable to purge the vault (the name stays taken until the retention ends).
+
+    With public access off Key Vault still takes private-endpoint traffic and trusted Azure
+    services (the SDKs' publicNetworkAccess description: "all traffic except private endpoint
+    traffic and that that originates from trusted services will be blocked"), which is how App
+    Gateway reads its listener certificate: hence ``bypass: AzureServices``, as the general
+    reference notes ("Required for AppGW communication")."""
     props: dict[str, Any] = {"tenantId": tenant_id, "sku": {"family": "A", "name": "standard"},
                              "enableRbacAuthorization": True, "publicNetworkAccess": "Disabled",
                              "softDeleteRetentionInDays": retention_days,

@@ -110,3 +110,22 @@ def test_a_gateway_whose_identity_may_not_read_the_listener_secret_is_refused() 
     assert found is not None and found["code"] == "ApplicationGatewayKeyVaultSecretException"
     assert found["details"][0]["code"] == "ApplicationGatewayKeyVaultSecretAccessDenied"
     assert refused([vault_entry, _assignment(vault, rules.SECRETS_USER, principal="p-gw")]) is None
+
+
+def test_a_vault_closed_to_trusted_services_is_refused_to_the_gateway_too() -> None:
+    vault = f"{SUB}/wl/providers/Microsoft.KeyVault/vaults/kv-aks"
+    gw_identity = f"{SUB}/wl/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mi-gw"
+    vault_entry = {"id": vault, "type": "Microsoft.KeyVault/vaults", "name": "kv-aks", "properties": {
+        "publicNetworkAccess": "Disabled", "networkAcls": {"defaultAction": "Deny", "bypass": "None"}}}
+    resources = {gw_identity.lower(): {"id": gw_identity, "properties": {"principalId": "p-gw"}},
+                 vault.lower(): vault_entry}
+    body = {"identity": {"type": "UserAssigned", "userAssignedIdentities": {gw_identity: {}}}, "properties": {
+        "sslCertificates": [{"name": "l", "properties": {"keyVaultSecretId": "https://kv-aks.vault.azure.net/secrets/x"}}]}}
+    known = [vault_entry, _assignment(vault, rules.SECRETS_USER, principal="p-gw")]
+    found = rules.write_error(f"{SUB}/wl/providers/Microsoft.Network/applicationGateways/gw",
+                              "Microsoft.Network/applicationGateways", body, lambda r: resources.get(r.lower()), known)
+    assert found is not None and found["code"] == "ApplicationGatewayKeyVaultSecretException"
+    vault_entry["properties"]["networkAcls"]["bypass"] = "AzureServices"
+    assert rules.write_error(f"{SUB}/wl/providers/Microsoft.Network/applicationGateways/gw",
+                             "Microsoft.Network/applicationGateways", body, lambda r: resources.get(r.lower()),
+                             known) is None

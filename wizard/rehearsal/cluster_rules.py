@@ -17,7 +17,9 @@ the codes users quote from real responses:
 - an Application Gateway reading a Key Vault certificate its identity may not read:
   ``ApplicationGatewayKeyVaultSecretException`` with ``ApplicationGatewayKeyVaultSecretAccessDenied``
   (MicrosoftDocs/azure-docs#33157); a vault using Azure RBAC needs a role with
-  ``secrets/getSecret`` (Key Vault Secrets User or Key Vault Administrator)."""
+  ``secrets/getSecret`` (Key Vault Secrets User or Key Vault Administrator), and a vault closed
+  to the public must let trusted services through (``networkAcls.bypass: AzureServices``): App
+  Gateway reads it as one, not through the private endpoint."""
 
 from __future__ import annotations
 
@@ -141,7 +143,11 @@ def gateway_error(rid: str, body: Mapping[str, Any], find: Finder,
                      if str(a.get("type", "")).lower() == "microsoft.keyvault/vaults"
                      and str(a.get("name", "")).lower() == vault]
         allowed = any(_granted(p, v, SECRET_READ, assignments) for p in principals if p for v in vault_ids)
-        if not allowed:
+        vault_body = find(vault_ids[0]) if vault_ids else None
+        closed = str((_props(vault_body).get("networkAcls") or {}).get("bypass", "AzureServices")).lower() == "none" \
+            and (str(_props(vault_body).get("publicNetworkAccess", "")).lower() == "disabled"
+                 or str((_props(vault_body).get("networkAcls") or {}).get("defaultAction", "")).lower() == "deny")
+        if not allowed or closed:
             denied = (f"Access denied for KeyVault Secret '{secret}' for Application Gateway '{rid}'. Make sure that "
                       "Identity assigned to Application Gateway has access to the KeyVault associated with secret.")
             return _error("ApplicationGatewayKeyVaultSecretException",
