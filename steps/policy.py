@@ -47,7 +47,7 @@ def _group(key: str) -> GroupTemplate:
     return GroupTemplate(
         key=key, resource_group=lambda ctx: str(ctx.answers[f"{key}_group"]), location=_region,
         template=lambda ctx: tpl.group_template(key, str(ctx.answers[f"{key}_group"]), tpl.allowed_types(key),
-                                                str(ctx.answers["enforcement"])),
+                                                str(ctx.answers["enforcement"]), _plans(ctx.answers)),
         parameters=lambda ctx: {}, after_resources=tpl.definition_ids(key))
 
 

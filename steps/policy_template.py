@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 RG_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 POLICY_API = "2025-03-01"  # newest stable Microsoft.Authorization/policy in the REST specs (facts-2026-12 §2)
@@ -199,11 +199,14 @@ def builtin_audits(group_key: str) -> list[dict[str, Any]]:
     return list(baseline()["builtInAssignments"].get(group_key, []))
 
 
-def group_template(group_key: str, group_name: str, types: list[str], enforcement: str) -> dict[str, Any]:
-    """A group's assignments, and their ids as an output (the step reports them)."""
+def group_template(group_key: str, group_name: str, types: list[str], enforcement: str,
+                   plans: Collection[str] = ()) -> dict[str, Any]:
+    """A group's assignments, and their ids as an output (the step reports them). A deny that
+    ``requires`` a Defender plan is assigned only when ``plans`` (what this step turns on) has it."""
     resources = [allowed_resource_types_assignment(group_name, types, enforcement)]
     resources += [builtin_audit_assignment(b, group_name, enforcement) for b in builtin_audits(group_key)]
-    resources += [custom_deny_assignment(d, group_name, enforcement) for d in definitions_assigned_to(group_key)]
+    resources += [custom_deny_assignment(d, group_name, enforcement) for d in definitions_assigned_to(group_key)
+                  if d.get("requires") in (None, *plans)]
     names = [str(r["name"])[1:-1] for r in resources]  # each name is an expression: "[guid(...)]"
     ids = ", ".join(f"resourceId('Microsoft.Authorization/policyAssignments', {n})" for n in names)
     return {"$schema": RG_SCHEMA, "contentVersion": "1.0.0.0", "parameters": {}, "resources": resources,

@@ -116,6 +116,9 @@ def test_the_certificates_reach_arm_only_as_secure_parameters(tmp_path: Path) ->
         secure = {k: v for k, v in params.items() if k.lower().endswith(("listenerpfx", "ingresspem"))}
         assert set(secure) == {"servicesListenerPfx", "servicesIngressPem"}
         assert all(v == {"value": REDACTED} for v in secure.values()), secure
+        [started] = records_of(ws.session.dir, "deployment.started", "cluster")
+        fingerprints = started["data"]["secure_parameters"]
+        assert set(fingerprints) == set(secure) and all(f.startswith("sha256:") for f in fingerprints.values())
 
 
 def test_the_posture_check_fails_exactly_the_items_azure_changed(tmp_path: Path) -> None:
@@ -189,3 +192,16 @@ def test_a_deleted_vault_holding_the_default_name_is_found_and_purged_before_any
         assert fixed.status.value == "pass"
         [purge] = records_of(ws.session.dir, "remedy.applied", "cluster")
         assert purge["data"]["ok"] is True and "Purged the deleted vault" in purge["data"]["action"]
+
+
+def test_defender_left_off_in_step_4_means_no_profile_and_a_recorded_posture_warning(tmp_path: Path) -> None:
+    """Step 4 with Defender off: the cluster gets no Defender profile (nothing to send it to),
+    and the posture item says it is off by decision instead of failing the step."""
+    with open_workspace(tmp_path) as ws:
+        to_cluster(ws, policy={"defender": "off"})
+        outputs = _deploy_cluster(ws)
+        assert outputs["defender"] is False
+        assert '"securityMonitoring"' not in json.dumps(_cluster_template_sent(ws))
+        item = ws.session.step("cluster").checks["cluster.posture.defender"]
+        assert item["status"] == "warn" and "off by decision" in item["summary"]
+        assert ws.session.step("cluster").status == "done"

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 
 from checks import policy as policy_checks
 from steps import policy_template as tpl
-from tests.engine.flow import deploy_step, finish_prerequisites, open_workspace
+from tests.engine.flow import deploy_step, finish_prerequisites, journal, open_workspace, records_of
 from tests.engine.test_policy_step import _probe, _run_probe
 from wizard.engine.arm import AzureCallFailed
 from wizard.engine.contract import CheckStatus
@@ -46,16 +47,18 @@ def _refusal(runner: Any) -> Any:
     return blocked.value.failure.innermost()
 
 
-@pytest.mark.parametrize("resource, definition", [
-    (_cluster(private=False), "Public network access on AKS API should be disabled"),
-    (_cluster(private=True, defender=False), "Microsoft Defender for Containers should be enabled in the cluster"),
-    (_gateway("Standard_v2"), "WAF SKU must be enabled on Azure Application Gateway"),
+@pytest.mark.parametrize("resource, definition, defender", [
+    (_cluster(private=False), "Public network access on AKS API should be disabled", "off"),
+    # assigned only when step 4 turns Defender for Containers on (the cluster then gets its profile)
+    (_cluster(private=True, defender=False), "Microsoft Defender for Containers should be enabled in the cluster",
+     "containers"),
+    (_gateway("Standard_v2"), "WAF SKU must be enabled on Azure Application Gateway", "off"),
 ])
 def test_a_custom_deny_refuses_what_the_baseline_forbids(tmp_path: Path, resource: dict[str, Any],
-                                                          definition: str) -> None:
+                                                          definition: str, defender: str) -> None:
     with open_workspace(tmp_path) as ws:
         finish_prerequisites(ws)
-        deploy_step(ws, "policy", defender="off")
+        deploy_step(ws, "policy", defender=defender)
         inner = _refusal(_run_probe(ws, _probe([resource], WORKLOAD)))
         assert inner.code == "RequestDisallowedByPolicy" and resource["name"] in inner.message
         assert definition in inner.message and f"[{WORKLOAD}]" not in inner.message  # the definition, not the label
@@ -102,7 +105,9 @@ def test_a_deploy_if_not_exists_assignment_without_an_identity_fails_its_write(t
 
 
 def test_a_role_for_a_new_identity_without_principal_type_meets_principal_not_found(tmp_path: Path) -> None:
-    """The replication race of a minutes-old identity, with ARM's remedy in the message."""
+    """The replication race of a minutes-old identity, with ARM's remedy in the message; the
+    wizard waits and resubmits the same template once (audited), and by then Entra ID knows the
+    identity, as it does in Azure a little later."""
     with open_workspace(tmp_path) as ws:
         finish_prerequisites(ws)
         init = tpl.initiative()
@@ -111,8 +116,16 @@ def test_a_role_for_a_new_identity_without_principal_type_meets_principal_not_fo
         role = tpl.remediation_role_assignment(init)
         del role["properties"]["principalType"]
         resources += [tpl.policy_set_definition(init), tpl.initiative_assignment(init, "eastus2", "Default"), role]
-        inner = _deploy_failure(_run_probe(ws, _probe(resources))).innermost()
-        assert inner.code == "PrincipalNotFound" and "principalType" in inner.message
+        runner = _run_probe(ws, _probe(resources))
+        runner.preview()
+        runner.approve()
+        runner.deploy()
+        [retried] = records_of(ws.session.dir, "deployment.retried")
+        assert retried["data"]["code"] == "PrincipalNotFound"
+        failed = [o for e in journal(ws.session.dir) if e["method"] == "GET" and e["path"].endswith("/operations")
+                  for o in (e.get("response") or {}).get("value", [])
+                  if (o.get("properties") or {}).get("provisioningState") == "Failed"]
+        assert any("principalType" in json.dumps(o) for o in failed)
 
 
 def _role(name: str, principal: str) -> dict[str, Any]:
