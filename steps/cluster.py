@@ -218,9 +218,16 @@ GROUPS = (
                   template=lambda ctx: tpl.spoke_template(ctx.answers, ctx.outputs.get("spoke") or {}),
                   parameters=lambda ctx: {}, depends_on=("services",),
                   inputs=(("controlPlanePrincipalId", "services", "controlPlanePrincipalId"),)),
+    GroupTemplate(key="access", resource_group=_group, location=lambda ctx: str(ctx.answers["location"]),
+                  template=lambda ctx: tpl.access_template(ctx.answers), parameters=lambda ctx: {},
+                  depends_on=("services",), inputs=(("appGatewayPrincipalId", "services", "appGatewayPrincipalId"),
+                                                    ("ingressPrincipalId", "services", "ingressPrincipalId"))),
     GroupTemplate(key="cluster", resource_group=_group, location=lambda ctx: str(ctx.answers["location"]),
                   template=lambda ctx: tpl.cluster_template(ctx.answers, ctx.outputs, _minor(ctx), _defender(ctx)),
-                  parameters=lambda ctx: {}, depends_on=("spoke",)),
+                  parameters=lambda ctx: {}, depends_on=("spoke", "access")),
+    GroupTemplate(key="pull", resource_group=_group, location=lambda ctx: str(ctx.answers["location"]),
+                  template=lambda ctx: tpl.registry_pull_template(ctx.answers), parameters=lambda ctx: {},
+                  depends_on=("cluster",), inputs=(("kubeletObjectId", "cluster", "kubeletObjectId"),)),
 )
 
 CLUSTER = StepDefinition(

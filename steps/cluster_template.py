@@ -2,13 +2,18 @@
 steps' outputs. They deploy in this order, as one subscription deployment:
 
 1. ``services`` (workload group): the workspace, registry, Key Vault with the two certificates
-   as secrets, their private endpoints, and the identities with the Key Vault rights App
-   Gateway and the ingress controller need before anything reads a certificate.
+   as secrets, their private endpoints, and the three identities.
 2. ``spoke`` (spoke group): the control-plane identity's rights on the spoke's network and its
    private API zone. AKS checks them when the cluster is created, so they come first.
-3. ``cluster`` (workload group): the cluster, its maintenance windows and diagnostics, the
-   kubelet's AcrPull, the ingress identity's federation with the cluster's OIDC issuer, the WAF
-   policy and App Gateway, the jump box, and the Kubernetes policy assignments."""
+3. ``access`` (workload group): Key Vault Secrets User for App Gateway and the ingress
+   controller, before App Gateway first reads its certificate.
+4. ``cluster`` (workload group): the cluster, its maintenance windows and diagnostics, the
+   ingress identity's federation with the cluster's OIDC issuer, the WAF policy and App
+   Gateway, the jump box, and the Kubernetes policy assignments.
+5. ``pull`` (workload group): AcrPull for the kubelet identity AKS made with the cluster.
+
+Groups 2, 3 and 5 take principal ids from the groups before them, so ARM previews their
+contents only once those exist (the preview lists them from the wizard's own template)."""
 
 from __future__ import annotations
 
@@ -57,6 +62,14 @@ def _out(value: str, kind: str = "string") -> dict[str, str]:
     return {"type": kind, "value": value}
 
 
+# Each identity's principal id, handed from the services group to the groups that assign it
+# roles. A role assignment's name must be known before the deployment starts (ARM allows
+# reference() only in properties and outputs), and it includes the principal id so that a
+# recreated identity gets a new assignment: hence a parameter fed from an earlier group.
+PRINCIPAL_OUTPUTS = {"controlPlane": "control_plane", "appGateway": "app_gateway_identity",
+                     "ingress": "ingress_identity"}
+
+
 def _local_principal(identity: str) -> str:
     return f"reference(resourceId('{UAMI}', '{identity}'), '{ids.IDENTITY_API}').principalId"
 
@@ -79,11 +92,6 @@ def services_template(a: Mapping[str, Any], spoke: Mapping[str, Any], tenant_id:
     resources += [ids.user_assigned_identity(n[k], region)
                   for k in ("control_plane", "app_gateway_identity", "ingress_identity")]
     vault = f"resourceId('Microsoft.KeyVault/vaults', '{n['vault']}')"
-    principals = {"appGateway": _local_principal(n["app_gateway_identity"]),
-                  "ingress": _local_principal(n["ingress_identity"])}
-    depends = {p: [f"[resourceId('{UAMI}', '{n[k]}')]", f"[{vault}]"]
-               for p, k in (("appGateway", "app_gateway_identity"), ("ingress", "ingress_identity"))}
-    resources += _assignments("workload", principals, {"keyVault": vault}, depends)
     return _template(resources, {
         "workspaceId": _out(f"[resourceId('Microsoft.OperationalInsights/workspaces', '{n['workspace']}')]"),
         "registryId": _out(f"[resourceId('Microsoft.ContainerRegistry/registries', '{n['registry']}')]"),
@@ -94,7 +102,7 @@ def services_template(a: Mapping[str, Any], spoke: Mapping[str, Any], tenant_id:
         "ingressClientId": _out(f"[reference(resourceId('{UAMI}', '{n['ingress_identity']}'), "
                                 f"'{ids.IDENTITY_API}').clientId]"),
         "ingressIdentityId": _out(f"[resourceId('{UAMI}', '{n['ingress_identity']}')]"),
-        "controlPlanePrincipalId": _out(f"[{_local_principal(n['control_plane'])}]"),
+        **{f"{key}PrincipalId": _out(f"[{_local_principal(n[name])}]") for key, name in PRINCIPAL_OUTPUTS.items()},
     }, {"listenerPfx": {"type": "securestring"}, "ingressPem": {"type": "securestring"}})
 
 
@@ -107,6 +115,23 @@ def spoke_template(a: Mapping[str, Any], spoke: Mapping[str, Any]) -> dict[str, 
               "routeTable": f"resourceId('Microsoft.Network/routeTables', '{route_table_name(str(a['location']))}')"}
     return _template(_assignments("spoke", {"controlPlane": "parameters('controlPlanePrincipalId')"}, scopes, {}), {},
                      {"controlPlanePrincipalId": {"type": "string"}})
+
+
+def access_template(a: Mapping[str, Any]) -> dict[str, Any]:
+    """Key Vault Secrets User for App Gateway and the ingress controller, before App Gateway
+    first reads its certificate."""
+    vault = f"resourceId('Microsoft.KeyVault/vaults', '{names(a)['vault']}')"
+    principals = {p: f"parameters('{p}PrincipalId')" for p in ("appGateway", "ingress")}
+    return _template(_assignments("workload", principals, {"keyVault": vault}, {}), {},
+                     {f"{p}PrincipalId": {"type": "string"} for p in principals})
+
+
+def registry_pull_template(a: Mapping[str, Any]) -> dict[str, Any]:
+    """AcrPull for the kubelet identity AKS made with the cluster (its object id comes from the
+    cluster group's outputs)."""
+    registry = f"resourceId('Microsoft.ContainerRegistry/registries', '{names(a)['registry']}')"
+    return _template(_assignments("workload", {"kubelet": "parameters('kubeletObjectId')"}, {"registry": registry}, {}),
+                     {}, {"kubeletObjectId": {"type": "string"}})
 
 
 def _ingress_root(ctx_outputs: Mapping[str, Mapping[str, Any]]) -> str:
@@ -131,9 +156,6 @@ def cluster_template(a: Mapping[str, Any], outputs: Mapping[str, Mapping[str, An
                                         str(a["maintenance_start"]), 8),
                  aks.cluster_diagnostics(n["cluster"], n["workspace"])]
     kubelet = f"reference({cluster_ref}, '{aks.AKS_API}').identityProfile.kubeletidentity.objectId"
-    registry = f"resourceId('Microsoft.ContainerRegistry/registries', '{n['registry']}')"
-    resources += _assignments("workload", {"kubelet": kubelet}, {"registry": registry},
-                              {"kubelet": [f"[{cluster_ref}]"]})
     issuer = f"[reference({cluster_ref}, '{aks.AKS_API}').oidcIssuerProfile.issuerURL]"
     federation = ids.federated_credential(n["ingress_identity"], issuer, INGRESS_NAMESPACE, INGRESS_SERVICE_ACCOUNT)
     federation["dependsOn"] = [f"[{cluster_ref}]"]  # the identity exists already (services group)

@@ -8,7 +8,7 @@ the same template (they are planned on demand, in dependency order)."""
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from wizard.rehearsal.resource_ids import ResourceIdError, parse_resource_id, resource_id
@@ -145,8 +145,12 @@ class _Planner:
             contexts = [(ctx.with_copy(name, i), name) for i in range(count)]
             self.loops.setdefault(name.lower(), [])
         for ictx, loop_name in contexts:
-            rtype = str(evaluate_value(raw["type"], ictx))
-            name = str(evaluate_value(raw["name"], ictx))
+            # ARM resolves every resource's type and name before anything is deployed, so
+            # reference() may not appear in them ("not expected at this location"; ARM template
+            # functions docs: only a resource's properties and the outputs may use it).
+            named = replace(ictx, reference=None)
+            rtype = str(evaluate_value(raw["type"], named))
+            name = str(evaluate_value(raw["name"], named))
             if parent is not None and "/" not in rtype:  # a child declared inside its parent
                 rtype = f"{parent.type}/{rtype}"
                 name = f"{parent.name}/{name}"
@@ -221,7 +225,9 @@ class _Planner:
             target = self._find_instance(ref)
             if target is not None:
                 deps.append(target.id)
-            elif ref.lower() not in self.skipped and "/" not in ref:
+            elif ref.lower() not in self.skipped:
+                # ARM orders only what the template itself deploys: a dependency on anything else
+                # (an existing resource, or one another nested deployment makes) is refused.
                 raise TemplateError(f"The resource '{ref}' is not defined in the template.",
                                     target=inst.id)
         return deps
