@@ -83,14 +83,16 @@ def judge(item: Mapping[str, Any], body: Mapping[str, Any], resource_id: str,
     evidence = {"resource": resource_id, "path": item["path"], "read": values if len(values) != 1 else values[0],
                 "rule": _rule_text(rule), "checklist": item["checklist"]}
     ok = bool(values) and all(_passes(rule, v) for v in values)
+    shown = "missing" if not values else json.dumps(evidence["read"])
+    # The summary says what was read (the check's title says what it proves); the checklist
+    # item stays in the evidence, beside the path and the rule.
     if ok:
-        return Finding(CheckStatus.PASS, f"{item['title']}: {item['path']} {_rule_text(rule)}.", evidence)
+        return Finding(CheckStatus.PASS, f"Read {item['path']} = {shown} (needs: {_rule_text(rule)}).", evidence)
     reason = (off_reasons or {}).get(str(item.get("whenOff", "")))
     if reason:
-        return Finding.warn(f"{item['title']}: off by decision ({reason}).",
+        return Finding.warn(f"Off by decision ({reason}): read {item['path']} = {shown}.",
                             "Recorded as a decision; turn it on in step 4 to meet the checklist item.", **evidence)
-    shown = "missing" if not values else json.dumps(evidence["read"])
-    return Finding.fail(f"{item['title']}: {item['path']} is {shown}; the baseline needs it {_rule_text(rule)}.",
+    return Finding.fail(f"Read {item['path']} = {shown}; the baseline needs it {_rule_text(rule)}.",
                         "Something changed the resource after the template was applied (a policy, an add-on that "
                         "failed, a manual edit): fix it in Azure or run the step again (key d; headless: run the "
                         "step again), then re-run the checks (c).", **evidence)

@@ -63,7 +63,7 @@ def _at_least_start(start_key: str, label: str) -> Callable[[Any, StepContext], 
     def check(value: Any, ctx: StepContext) -> str | None:
         start = ctx.answers.get(start_key)
         if start is not None and int(value) < int(start):
-            return f"{label} ({value}) must be at least the starting count ({start})."
+            return f"{label} ({value}) must be at least the minimum ({start})."
         return None
     return check
 
@@ -293,40 +293,40 @@ CLUSTER = StepDefinition(
               "one; a local disk holds the ephemeral OS disk.", default="Standard_D2d_v5"),
     ),
     checks=(
-        Check("cluster.earlier-outputs", "Everything from earlier steps is there", _earlier_outputs),
-        Check(VERSION_CHECK, "The Kubernetes version is offered in the region",
+        Check("cluster.earlier-outputs", "Earlier steps' outputs are there", _earlier_outputs),
+        Check(VERSION_CHECK, "Kubernetes version offered",
               lambda ctx: kubernetes_version.check_kubernetes_version(ctx, str(ctx.answers["location"]),
                                                                       str(ctx.answers["kubernetes_version"])),
               needs_azure=True),
         Check("cluster.vm-sizes", "VM sizes offered in zones 1-3",
               lambda ctx: region_checks.check_vm_sizes(ctx, str(ctx.answers["location"]), _pools(ctx.answers)),
               needs_azure=True),
-        Check("cluster.zones", "The region has availability zones 1-3",
+        Check("cluster.zones", "Region has zones 1-3",
               lambda ctx: region_checks.check_region_zones(ctx, str(ctx.answers["location"]), _pools(ctx.answers)),
               needs_azure=True),
-        Check("cluster.quota", "vCPU quota for the maximum plus surge",
+        Check("cluster.quota", "vCPU quota: maximum + surge",
               lambda ctx: region_checks.check_vcpu_quota(ctx, str(ctx.answers["location"]), _pools(ctx.answers)),
               needs_azure=True),
-        Check("cluster.api-server", "API server VNet integration offered in the region",
+        Check("cluster.api-server", "API server VNet integration",
               lambda ctx: spoke_plan.check_api_server_mode(
                   str(ctx.answers["location"]), str(ctx.output("spoke", "api_server_mode") or "vnet-integration"),
                   spoke_template.layout()["apiServerVnetIntegrationUnavailable"]["regions"],
                   spoke_template.layout()["apiServerVnetIntegrationUnavailable"]["source"])),
-        Check("cluster.key-vault-name", "The Key Vault name is free (and no deleted vault holds it)",
+        Check("cluster.key-vault-name", "Key Vault name is free",
               lambda ctx: key_vault_name.check_vault_name(ctx, str(ctx.answers["key_vault_name"])),
               fix=key_vault_name.purge_deleted, fix_label="Purge the deleted vault", needs_azure=True),
-        Check("cluster.registry-name", "The registry name is free",
+        Check("cluster.registry-name", "Registry name is free",
               lambda ctx: registry_name.check_registry_name(ctx, str(ctx.answers["registry_name"])), needs_azure=True),
-        Check("cluster.app-gateway-subnet", "The App Gateway subnet is free and large enough",
+        Check("cluster.app-gateway-subnet", "App Gateway subnet is free",
               lambda ctx: cluster_inputs.check_app_gateway_subnet(
                   ctx, str((ctx.output("spoke", "subnet_ids") or {}).get("app_gateway", ""))), needs_azure=True),
-        Check("cluster.certificate-host", "The listener certificate names the listener host",
+        Check("cluster.certificate-host", "Certificate names the host",
               cluster_inputs.check_listener_host),
-        Check("cluster.role-rights", "You may make the identities' role assignments",
+        Check("cluster.role-rights", "You may assign roles",
               lambda ctx: cluster_inputs.check_role_rights(ctx, [_group(ctx), str(ctx.output("spoke", "resource_group"))]),
               needs_azure=True),
-        Check("cluster.names", "Resource names follow Azure's rules", _check_names),
-        Check("cluster.allowed-types", "The groups' allow-lists admit every resource type",
+        Check("cluster.names", "Names follow Azure's rules", _check_names),
+        Check("cluster.allowed-types", "Allow-lists admit all types",
               lambda ctx: allowed_types.check_allowed_types(ctx, _types(ctx)), needs_azure=True),
     ),
     action=ArmDeployment(deployment_base_name="cluster-BU0001A0008", location=lambda ctx: str(ctx.answers["location"]),

@@ -90,8 +90,26 @@ class LinePrinter:
         if isinstance(event, Notice):
             return f"[{event.step}] {event.message}"
         if isinstance(event, StepFinished) and event.status == StepStatus.DONE:
-            return f"[{event.step}] done"
+            return f"[{event.step}] done" + _outputs_line(event.step, event.outputs or {})
         return None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_shown(v) for v in value)
+    return str(value)
+
+
+def _outputs_line(step_id: str, outputs: Mapping[str, Any]) -> str:
+    """The step's declared outputs (what the next steps and the operator use), on the line
+    that says it is done."""
+    from steps import step_by_id
+
+    shown = [f"{spec.label}: {_shown(outputs[spec.key])}" for spec in step_by_id(step_id).outputs
+             if outputs.get(spec.key) not in (None, "", [], {})]
+    return f" ({'; '.join(shown)})" if shown else ""
 
 
 def run_headless(ws: Workspace, yes: bool, accept_defaults: bool, overrides: Mapping[str, str],
@@ -130,7 +148,9 @@ def run_headless(ws: Workspace, yes: bool, accept_defaults: bool, overrides: Map
     ws.refresh_completion()
     unfinished = [o for o in outcomes if o.code != pipeline.DONE]
     if not unfinished:
-        say(f"all built steps done; audit log: {ws.session.dir / 'audit.jsonl'}")
+        later = [s.id for s in ws.registry if not s.built]
+        say(f"all built steps done; audit log: {ws.session.dir / 'audit.jsonl'}"
+            + (f"; not built yet in this version: {', '.join(later)}" if later else ""))
         return 0
     labels = {pipeline.FAILED: "failed", pipeline.NO_DECISIONS: "no decisions", pipeline.NOT_STARTED: "not started"}
     printer.say("not done: " + ", ".join(f"{o.step_id} ({labels[o.code]})" for o in unfinished), err)

@@ -203,5 +203,5 @@ def test_defender_left_off_in_step_4_means_no_profile_and_a_recorded_posture_war
         assert outputs["defender"] is False
         assert '"securityMonitoring"' not in json.dumps(_cluster_template_sent(ws))
         item = ws.session.step("cluster").checks["cluster.posture.defender"]
-        assert item["status"] == "warn" and "off by decision" in item["summary"]
+        assert item["status"] == "warn" and "Off by decision" in item["summary"]
         assert ws.session.step("cluster").status == "done"

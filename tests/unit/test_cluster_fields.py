@@ -41,7 +41,7 @@ def test_each_validator_refuses_with_why_and_takes_a_good_value(field: str, bad:
 
 def test_a_maximum_below_the_starting_count_is_refused() -> None:
     said = _error("user_max", 1, user_count=2)
-    assert said and "at least the starting count (2)" in said
+    assert said and "at least the minimum (2)" in said
     assert _error("user_max", 2, user_count=2) is None
 
 

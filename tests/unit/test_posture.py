@@ -81,7 +81,7 @@ def test_a_missing_property_fails_as_missing_and_a_decision_to_switch_off_warns(
     item = next(i for i in data()["items"] if i["id"] == "defender")
     body = copy.deepcopy(CLUSTER)
     del body["properties"]["securityProfile"]["defender"]
-    assert "is missing" in judge(item, body, "/x").summary
+    assert "= missing" in judge(item, body, "/x").summary
     off = judge(item, body, "/x", {"defender": "the security team runs a third-party scanner"})
     assert off.status is CheckStatus.WARN and "third-party scanner" in off.summary
 

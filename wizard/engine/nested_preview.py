@@ -41,11 +41,13 @@ def notes(preflight: Sequence[str], what_if: Sequence[str], skipped: Sequence[st
                    f"each one starts ({CODE}).")
     if any(not _GROUP.search(d) for d in ours):
         which = f" ({', '.join(skipped)})" if skipped else ""
-        out.insert(0, f"ARM evaluates {len(skipped) or 'some'} nested deployment{'s' if len(skipped) != 1 else ''}"
-                   f"{which} only when {'they run' if len(skipped) != 1 else 'it runs'}: their inputs (such as a new "
-                   "identity's principal id) exist only once earlier parts of this deployment are made. Validate and "
-                   "what-if skip them, so their resources are listed under Unsupported from the wizard's own "
-                   f"template: ARM has not predicted whether each is created or changed ({CODE}).")
+        one = len(skipped) == 1
+        out.insert(0, f"ARM evaluates {len(skipped) or 'some'} nested deployment{'' if one else 's'}"
+                   f"{which} only when {'it runs' if one else 'they run'}: {'its' if one else 'their'} inputs (such "
+                   "as a new identity's principal id) exist only once earlier parts of this deployment are made. "
+                   f"Validate and what-if skip {'it' if one else 'them'}, so {'its' if one else 'their'} resources "
+                   "are listed under Unsupported from the wizard's own template: ARM has not predicted whether each "
+                   f"is created or changed ({CODE}).")
     return list(dict.fromkeys(out))
 
 

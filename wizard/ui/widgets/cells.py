@@ -13,7 +13,10 @@ from typing import Any, Mapping
 
 BREAK_AFTER = "/-._;,:"
 ACRONYMS = {"id": "id", "ip": "IP", "ips": "IPs", "pfx": "PFX", "pem": "PEM", "tls": "TLS", "dns": "DNS",
-            "vnet": "VNet", "rg": "RG", "sha256": "SHA-256", "cidr": "CIDR", "url": "URL", "uri": "URI", "sans": "SANs", "san": "SAN", "api": "API", "nsg": "NSG", "aks": "AKS", "acr": "ACR"}
+            "vnet": "VNet", "rg": "RG", "sha256": "SHA-256", "cidr": "CIDR", "url": "URL", "uri": "URI", "sans": "SANs", "san": "SAN", "api": "API", "nsg": "NSG", "aks": "AKS", "acr": "ACR",
+            "oidc": "OIDC", "waf": "WAF", "fqdn": "FQDN", "vm": "VM", "vmss": "VMSS"}
+# Word pairs that are one name: "key_vault_id" reads "Key Vault id", not "Key vault id".
+NAMES = {("key", "vault"): "Key Vault", ("app", "gateway"): "App Gateway", ("log", "analytics"): "Log Analytics"}
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -61,7 +64,18 @@ def wrap_cell(text: str, width: int) -> str:
 
 
 def _words(key: str) -> list[str]:
-    return [ACRONYMS.get(w.lower(), w.lower()) for w in key.replace("_", " ").replace("-", " ").split()]
+    raw = key.replace("_", " ").replace("-", " ").lower().split()
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        pair = NAMES.get(tuple(raw[i:i + 2]))  # type: ignore[arg-type]
+        if pair:
+            out.append(pair)
+            i += 2
+            continue
+        out.append(ACRONYMS.get(raw[i], raw[i]))
+        i += 1
+    return out
 
 
 def humanize(key: str) -> str:
@@ -108,6 +122,8 @@ def format_value(value: Any, key: str = "") -> str:
         return ("\n" if any(len(p) > 48 for p in parts) else "; ").join(parts)
     if isinstance(value, (list, tuple)):
         return ", ".join(format_value(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, int) and not isinstance(value, bool) and is_size_key(key):
         return format_size(value)
     return str(value)

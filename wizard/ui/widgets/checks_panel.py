@@ -90,6 +90,8 @@ class CheckRow(Vertical, can_focus=True):
         for css in ("-pass", "-warn", "-fail", "-error", "-running", "-overridden", "-n-a", "-not-run"):
             self.remove_class(css)
         self.add_class("-overridden" if self.overridden else f"-{self.status.replace(' ', '-').replace('/', '-')}")
+        if self.has_class("verify-row"):  # a verification row shows once the deployment has read it back
+            self.display = self.status != "not run"
 
 
 class ChecksPanel(VerticalScroll, can_focus=False):
@@ -118,10 +120,13 @@ class ChecksPanel(VerticalScroll, can_focus=False):
             # What the deployment is checked against once it is done: read back from Azure, kept
             # on screen (and in the audit log) as the evidence of what was deployed.
             with Vertical(id="verify-rows", classes="verify-rows"):
-                yield Plain(f"After the deployment ({len(self.verify)} checks read the result back from Azure):",
-                            classes="panel-note verify-heading")
+                yield Plain(f"After the deployment, {len(self.verify)} checks read the result back from Azure; "
+                            "their results appear here.", classes="panel-note verify-heading")
                 for check in self.verify:
-                    yield CheckRow(check)
+                    row = CheckRow(check)
+                    row.add_class("verify-row")
+                    row.display = False
+                    yield row
 
     def row(self, check_id: str) -> CheckRow | None:
         for row in self.query(CheckRow):

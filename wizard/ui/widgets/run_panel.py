@@ -94,6 +94,7 @@ class RunPanel(VerticalScroll):
         super().__init__(classes="run-panel")
         self.step = step
         self._log: list[str] = []
+        self._verified: list[tuple[str, str]] = []
         self._operations: dict[str, OperationState] = {}
         self._outputs: list[tuple[str, str]] = []
         self._labels: dict[str, str] = {}
@@ -221,6 +222,21 @@ class RunPanel(VerticalScroll):
         """A note from the engine during a run: logged, the bar left as it is."""
         self._append(message)
 
+    def show_verified(self, title: str, status: str) -> None:
+        """One line for the whole verification, updated as each check reads the result back
+        (a posture check of twenty items would otherwise push the rest of the log away); the
+        checks and their evidence are in the Checks tab."""
+        self._verified.append((title, status))
+        passed = sum(1 for _, s in self._verified if s == "pass")
+        others = [f"{t} ({s})" for t, s in self._verified if s != "pass"]
+        line = (f"• Verification, read back from Azure: {passed} of {len(self._verified)} passed"
+                + (f"; not passed: {', '.join(others)}" if others else "") + " — details in Checks (3).")
+        if self._log and self._log[-1].startswith("• Verification, read back from Azure:"):
+            self._log[-1] = line
+        else:
+            self._log.append(line)
+        self.query_one("#run-log", Static).update("\n".join(self._log[-12:]))
+
     def _append(self, message: str) -> None:
         self._log.append(f"• {message}")
         self.query_one("#run-log", Static).update("\n".join(self._log[-12:]))
@@ -260,5 +276,6 @@ class RunPanel(VerticalScroll):
 
     def reset_log(self) -> None:
         self._log.clear()
+        self._verified.clear()
         self._operations.clear()
         self.query_one("#run-log", Static).update("")

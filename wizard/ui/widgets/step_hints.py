@@ -90,13 +90,16 @@ def after_checks(counts: CheckCounts, blocking: bool, fixable: bool, has_action:
 
 
 def idle_hint(status: str, decided: bool, has_checks: bool, has_action: bool, interrupted: bool = False,
-              work: str = "deployment") -> str:
+              work: str = "deployment", nothing_next: bool = False) -> str:
     """What to do next when nothing is running and nothing just happened (a view opened on a
     resumed session): one sentence naming the key."""
     if status == S.WAITING:
         return "Finish the steps this one needs first; read the lesson meanwhile (1)."
     if status == S.NOT_BUILT:
         return "Not built yet in this version: nothing will run."
+    if status == S.DONE and nothing_next:
+        return ("Step done, and so is every step built so far: the later ones are not built yet in this "
+                "version (their lessons can be read ahead).")
     if status == S.DONE:
         return "Step done. Press n for the next step (or ↑/↓ and Enter in the step list)."
     if status == S.FAILED:

@@ -83,7 +83,8 @@ class StepResults:
             self._previewed(result)
         elif name in ("deploy", "complete"):
             self.preview_ready = False
-            self.say(step_hints.idle_hint(StepStatus.DONE, True, True, True))
+            self.say(step_hints.idle_hint(StepStatus.DONE, True, True, True,
+                                          nothing_next=self.workspace.next_step(after=self.step.id) is None))
         elif name == "reveal":
             self._revealed(*result)
 

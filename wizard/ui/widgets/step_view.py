@@ -165,7 +165,8 @@ class StepView(StepWorkers, StepResults, Vertical):
     def _idle_hint(self) -> str:
         runner = self._runner_view()
         return step_hints.idle_hint(self.shown_status(), self.decided, bool(self.step.checks),
-                                    self.step.action is not None, runner.needs_reattach(), runner.running_work())
+                                    self.step.action is not None, runner.needs_reattach(), runner.running_work(),
+                                    nothing_next=self.workspace.next_step(after=self.step.id) is None)
 
     def refresh_from_state(self) -> None:
         """Redraw everything that depends on the stored session state. Before the tabs are
@@ -373,9 +374,9 @@ class StepView(StepWorkers, StepResults, Vertical):
         if row is not None:
             row.fixable = result.fixable or row.fixable
             row.finish(result.status.value, result.finding.summary, result.finding.remedy)
-        if self.busy == "deploy":
+        if self.busy == "deploy" and result.check_id in {c.id for c in self.step.verify}:
             # a note, not progress: the bar stays where the run left it (it used to fall back to "working")
-            self.query_one(RunPanel).show_note(f"Verify: {result.title}: {result.finding.summary}")
+            self.query_one(RunPanel).show_verified(result.title, result.status.value)
 
     def on_preview_shown(self, message: PreviewShown) -> None:
         message.stop()
