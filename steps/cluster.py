@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping
 
 from checks import allowed_types, cluster_inputs, key_vault_name, kubernetes_version, naming, posture
 from checks import region as region_checks
-from checks import registry_name, spoke_plan
+from checks import providers, registry_name, spoke_plan
 from steps import cluster_services as svc
 from steps import cluster_template as tpl
 from steps import spoke_template
@@ -201,11 +201,27 @@ def _posture(item: Mapping[str, Any]) -> Check:
     return Check(f"cluster.posture.{item['id']}", item["title"], run, needs_azure=True, advisory=True)
 
 
+def _pending(ctx: StepContext) -> StepContext:
+    """The context for reading what the templates hold. The checks run side by side, so the
+    version check's answer may not be in yet; which resources there are does not depend on it."""
+    return replace(ctx, checks={**ctx.checks, VERSION_CHECK: {"evidence": {"minor": "pending"}}})
+
+
 def _types(ctx: StepContext) -> dict[str, set[str]]:
-    """The resource types per group, for the allow-list check. The checks run side by side, so
-    the version check's answer may not be in yet; the types do not depend on it."""
-    pending = {**ctx.checks, VERSION_CHECK: {"evidence": {"minor": "pending"}}}
-    return group_types(CLUSTER.action, replace(ctx, checks=pending))  # type: ignore[arg-type]
+    """The resource types per group, for the allow-list check."""
+    return group_types(CLUSTER.action, _pending(ctx))  # type: ignore[arg-type]
+
+
+def _namespaces(ctx: StepContext) -> dict[str, str]:
+    """Every resource provider the step's templates write to (managed Prometheus adds
+    Microsoft.Monitor, which the prerequisites do not ask for), with what it is for here."""
+    inner = _pending(ctx)
+    found = {str(r.get("type", "")).split("/")[0] for g in GROUPS if g.included(inner)
+             for r in g.template(inner).get("resources", [])}
+    found -= {"Microsoft.Authorization", "Microsoft.Resources", ""}
+    return {ns: providers.REQUIRED_PROVIDERS.get(ns, "managed Prometheus's Azure Monitor workspace"
+                                                 if ns == "Microsoft.Monitor" else "this step's resources")
+            for ns in sorted(found)}
 
 
 GROUPS = (
@@ -273,6 +289,9 @@ CLUSTER = StepDefinition(
         Field("log_retention_days", "Log retention (days)", "30 is included in the ingestion price; longer costs "
               "extra per GB and month.", default=30, kind=FieldKind.INT,
               validators=(_between("Log retention", RETENTION.start, RETENTION.stop - 1),)),
+        Field("prometheus", "Managed Prometheus metrics", "Optional: the cluster's Prometheus metrics in an Azure "
+              "Monitor workspace (for Grafana dashboards and alert rules), billed per million samples ingested. "
+              "Container Insights and the control-plane logs are on either way.", default=False, kind=FieldKind.BOOL),
         Field("registry_name", "Container registry name", "Global: it becomes <name>.azurecr.io.",
               default=lambda ctx: f"acraks{_suffix(ctx)}", validators=(_named("container_registry"),)),
         Field("registry_replica_region", "Registry geo-replica region", "Optional: a copy of every image in another "
@@ -325,6 +344,9 @@ CLUSTER = StepDefinition(
         Check("cluster.role-rights", "You may assign roles",
               lambda ctx: cluster_inputs.check_role_rights(ctx, [_group(ctx), str(ctx.output("spoke", "resource_group"))]),
               needs_azure=True),
+        Check("cluster.providers", "Resource providers registered",
+              lambda ctx: providers.check_namespaces(ctx, _namespaces(ctx)), fix=providers.register_missing,
+              fix_label="Register missing providers", needs_azure=True),
         Check("cluster.names", "Names follow Azure's rules", _check_names),
         Check("cluster.allowed-types", "Allow-lists admit all types",
               lambda ctx: allowed_types.check_allowed_types(ctx, _types(ctx)), needs_azure=True),

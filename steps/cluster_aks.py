@@ -112,6 +112,10 @@ def managed_cluster(a: Mapping[str, Any], spoke: Mapping[str, Any], identity: Ma
                                    "nodeOSUpgradeChannel": a["node_os_channel"]},
             "autoScalerProfile": {"balance-similar-node-groups": "true", "expander": "random",
                                   "max-graceful-termination-sec": "600", "scale-down-unneeded-time": "10m"},
+            # managed Prometheus (opt-in): the metrics add-on, its rule and workspace in cluster_monitoring
+            "azureMonitorProfile": {"metrics": {"enabled": bool(a.get("prometheus")),
+                                                "kubeStateMetrics": {"metricLabelsAllowlist": "",
+                                                                     "metricAnnotationsAllowList": ""}}},
         },
     }
 

@@ -25,6 +25,7 @@ from typing import Any, Mapping
 from steps import cluster_aks as aks
 from steps import cluster_gateway as gateway
 from steps import cluster_identities as ids
+from steps import cluster_monitoring
 from steps import cluster_policy
 from steps import cluster_services as svc
 from steps.cluster_jumpbox import jumpbox_scale_set
@@ -170,6 +171,8 @@ def cluster_template(a: Mapping[str, Any], outputs: Mapping[str, Mapping[str, An
                                            str(jump["image_id"]), str(jump.get("cloud_init", "")),
                                            str(jump.get("admin_user", "")), str(jump.get("admin_ssh_key", "")),
                                            str(a["jumpbox_vm_size"]), 2))
+    if a.get("prometheus"):
+        resources += cluster_monitoring.prometheus(n["cluster"], region)
     resources += cluster_policy.assignments(n["cluster"], n["registry"])
     return _template(resources, {
         "clusterId": _out(f"[{cluster_ref}]"),

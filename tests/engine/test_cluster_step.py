@@ -205,3 +205,38 @@ def test_defender_left_off_in_step_4_means_no_profile_and_a_recorded_posture_war
         item = ws.session.step("cluster").checks["cluster.posture.defender"]
         assert item["status"] == "warn" and "Off by decision" in item["summary"]
         assert ws.session.step("cluster").status == "done"
+
+
+def test_managed_prometheus_when_chosen_adds_its_workspace_rule_and_association(tmp_path: Path) -> None:
+    """Checked against monitoringAccounts_API.json 2023-04-03 and dataCollection.json 2024-03-11
+    (prometheusForwarder, monitoringAccounts, dataFlows; the association on the cluster)."""
+    with open_workspace(tmp_path) as ws:
+        to_cluster(ws)
+        ws.azure.resources().providers.register("Microsoft.Monitor")
+        _deploy_cluster(ws, prometheus=True)
+        sent = json.dumps(_cluster_template_sent(ws))
+        assert '"metrics": {"enabled": true' in sent and '"Microsoft-PrometheusMetrics"' in sent
+        sub, group = ws.azure.subscription_id, "rg-bu0001a0008"
+        types = {r["type"] for r in ws.backend.model.resources_in_group(sub, group)}
+        assert {"Microsoft.Monitor/accounts", "Microsoft.Insights/dataCollectionEndpoints",
+                "Microsoft.Insights/dataCollectionRules"} <= types
+        cluster = ws.session.step("cluster").outputs["cluster_id"]
+        association = ws.backend.model.resource(
+            f"{cluster}/providers/Microsoft.Insights/dataCollectionRuleAssociations/MSProm-eastus2-"
+            f"{ws.session.step('cluster').outputs['cluster_name']}")
+        assert association is not None and association["properties"]["dataCollectionRuleId"].endswith(
+            "/dataCollectionRules/MSProm-eastus2-" + ws.session.step("cluster").outputs["cluster_name"])
+
+
+def test_prometheus_needs_microsoft_monitor_registered_and_the_fix_registers_it(tmp_path: Path) -> None:
+    """The default scenario's subscription has Microsoft.Monitor unregistered (the prerequisites
+    do not ask for it): choosing managed Prometheus fails the providers check before anything is
+    sent, with ARM's MissingSubscriptionRegistration avoided; the check's fix registers it."""
+    with open_workspace(tmp_path) as ws:
+        to_cluster(ws)
+        runner = decide_and_check(ws, "cluster", prometheus=True)
+        found = runner.state.checks["cluster.providers"]
+        assert found["status"] == "fail" and "Microsoft.Monitor" in found["summary"]
+        assert not _cluster_puts(ws.session.dir)
+        runner.apply_fix("cluster.providers")
+        assert runner.state.checks["cluster.providers"]["status"] in ("pass", "warn")
