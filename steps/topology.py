@@ -67,11 +67,30 @@ def _hub(step: Mapping[str, Any]) -> Network:
                    subnets, tuple(notes))
 
 
-def _spoke(step: Mapping[str, Any]) -> Network:
+def _occupants(cluster: Mapping[str, Any]) -> dict[str, str]:
+    """What the cluster step puts in each spoke subnet, once it is decided (with how far it got)."""
+    a = cluster.get("answers") or {}
+    if not a.get("cluster_name"):
+        return {}
+    name, state = str(a["cluster_name"]), _state(cluster)
+    out = {"nodes": f"AKS {name} nodes", "app_gateway": f"App Gateway apw-{name}",
+           "private_endpoints": f"endpoints of {a.get('registry_name', 'the registry')} and "
+                                f"{a.get('key_vault_name', 'the vault')}", "api_server": f"{name} API server"}
+    if (cluster.get("outputs") or {}).get("jumpbox") or state != "deployed":
+        out["management"] = "jump box"
+    return {k: f"{v} ({state})" for k, v in out.items()}
+
+
+def _spoke(step: Mapping[str, Any], cluster: Mapping[str, Any] | None = None) -> Network:
     a = step.get("answers") or {}
     specs = spoke_template.layout()["subnets"]
-    subnets = tuple(Subnet(specs[key]["name"], str(a[f"{key}_subnet"]),
-                           "→ firewall" if specs[key].get("routeToFirewall") else "")
+    held = _occupants(cluster or {})
+
+    def note(key: str) -> str:
+        parts = ["→ firewall" if specs[key].get("routeToFirewall") else "", held.get(key, "")]
+        return "; ".join(p for p in parts if p)
+
+    subnets = tuple(Subnet(specs[key]["name"], str(a[f"{key}_subnet"]), note(key))
                     for key in (spoke_template.subnet_keys(a) if a else ()) if a.get(f"{key}_subnet"))
     notes = []
     if a.get("ingress_ip"):
@@ -103,5 +122,6 @@ def _peering_state(hub: Network, other: Network) -> str:
 def topology(steps: Mapping[str, Mapping[str, Any]]) -> Topology:
     """``steps``: each step's stored state as a plain mapping (``SessionState.to_dict()["steps"]``)."""
     hub = _hub(steps.get("hub") or {})
-    others = [n for n in (_spoke(steps.get("spoke") or {}), _builder(steps.get("jumpbox-image") or {})) if n]
+    others = [n for n in (_spoke(steps.get("spoke") or {}, steps.get("cluster")),
+                          _builder(steps.get("jumpbox-image") or {})) if n]
     return Topology((hub, *others), tuple(Peering(hub.name, n.name, _peering_state(hub, n)) for n in others))
