@@ -124,3 +124,46 @@ def make_ctx(backend_for: Callable[[str], RehearsalBackend], tmp_path: Path) -> 
     yield build
     for azure in contexts:
         azure.close()
+
+
+@pytest.fixture(scope="session")
+def _prepared_sessions() -> dict[tuple[str, ...], tuple[Path, str]]:
+    return {}
+
+
+@pytest.fixture
+def prepared_workspace(_prepared_sessions: dict[tuple[str, ...], tuple[Path, str]],
+                       tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Callable[..., Any]:
+    """``with prepared_workspace(("hub", "spoke"), "posture-drift", policy={...}) as ws:`` a
+    workspace whose session has finished the prerequisites and then deployed those steps (with
+    the given answers, by step id with ``_`` for ``-``). Each combination is prepared once per
+    run through the real engine and backend, and each test gets its own copy of the session
+    folder (state, audit log, secret store and the rehearsal's model all live in it), so a
+    test that deploys step 8 does not first redeploy steps 1-7."""
+    import contextlib
+    import shutil
+
+    from tests.engine.flow import deploy_step, finish_prerequisites, open_workspace
+    from wizard.session.store import SessionStore
+    from wizard.workspace import Workspace
+
+    @contextlib.contextmanager
+    def open_(steps: tuple[str, ...], scenario: str = "default", **answers: dict[str, Any]) -> Iterator[Any]:
+        key = (scenario, json.dumps(answers, sort_keys=True), *steps)
+        if key not in _prepared_sessions:
+            root = tmp_path_factory.mktemp("prepared")
+            with open_workspace(root, scenario) as ws:
+                finish_prerequisites(ws)
+                for step in steps:
+                    deploy_step(ws, step, **answers.get(step.replace("-", "_"), {}))
+                _prepared_sessions[key] = (root / "sessions", ws.session.id)
+        source, session_id = _prepared_sessions[key]
+        target = tmp_path / "sessions"
+        shutil.copytree(source, target)
+        ws = Workspace.resume(SessionStore(target), session_id, pace=PACE)
+        try:
+            yield ws
+        finally:
+            ws.close()
+
+    return open_

@@ -1,5 +1,5 @@
-"""Step 8 (cluster) against the rehearsal over real HTTPS: every earlier step deployed, then the
-cluster's checks, preview, deployment and posture check; the journal's template carries every
+"""Step 8 (cluster) against the rehearsal over real HTTPS: every earlier step deployed (once per
+scenario, then copied: ``prepared_workspace``), then the cluster's checks, preview, deployment and posture check; the journal's template carries every
 property the baseline asks for; the certificates reach ARM only as secure parameters; the
 scenarios where Azure refuses or drifts make the right check or item fail."""
 
@@ -10,20 +10,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.engine.flow import (Recorder, decide_and_check, deploy_step, finish_prerequisites, journal, not_passing,
-                               open_workspace, records_of)
 from steps.tls_material import INGRESS_KEY, LISTENER_PFX
+from tests.engine.flow import Recorder, decide_and_check, journal, not_passing, records_of
 from wizard.rehearsal.journal import REDACTED
 from wizard.workspace import Workspace
 
 EARLIER = ("tls-certificates", "identity", "policy", "hub", "jumpbox-image", "spoke")
-
-
-def to_cluster(ws: Workspace, **earlier: dict[str, Any]) -> None:
-    """Every step before the cluster, with their defaults (or ``earlier[step]`` answers)."""
-    finish_prerequisites(ws)
-    for step in EARLIER:
-        deploy_step(ws, step, **earlier.get(step.replace("-", "_"), {}))
 
 
 def _cluster_puts(session_dir: Path) -> list[dict[str, Any]]:
@@ -66,12 +58,11 @@ TEMPLATE_FRAGMENTS = (
 )
 
 
-def test_defaults_deploy_the_cluster_and_every_posture_item_passes(tmp_path: Path) -> None:
+def test_defaults_deploy_the_cluster_and_every_posture_item_passes(prepared_workspace: Any) -> None:
     """Checked against the REST specifications: managedClusters.json 2026-08-01 (the property
     names above, identityProfile.kubeletidentity, privateFQDN), applicationGateway.json and
     webapplicationfirewall.json 2025-07-01, keyvault.json 2026-05-15, ComputeRP.json 2026-04-01."""
-    with open_workspace(tmp_path) as ws:
-        to_cluster(ws)
+    with prepared_workspace(EARLIER) as ws:
         outputs = _deploy_cluster(ws)
         sent = json.dumps(_cluster_puts(ws.session.dir)[-1]["request"])
         missing = [f for f in TEMPLATE_FRAGMENTS if f not in sent]
@@ -93,12 +84,11 @@ def test_defaults_deploy_the_cluster_and_every_posture_item_passes(tmp_path: Pat
         assert group["tags"]["aks-managed-cluster-name"] == outputs["cluster_name"]
 
 
-def test_the_certificates_reach_arm_only_as_secure_parameters(tmp_path: Path) -> None:
+def test_the_certificates_reach_arm_only_as_secure_parameters(prepared_workspace: Any) -> None:
     """Secret canary: the listener PFX and the ingress private key are in the 0600 store and sent
     as secureString parameters; no session file outside the store holds either, and the
     journal shows the parameters redacted."""
-    with open_workspace(tmp_path) as ws:
-        to_cluster(ws)
+    with prepared_workspace(EARLIER) as ws:
         _deploy_cluster(ws)
         store: Any = ws.session.secrets
         pfx_b64 = base64.b64encode(store.get_bytes(LISTENER_PFX)).decode()
@@ -121,12 +111,11 @@ def test_the_certificates_reach_arm_only_as_secure_parameters(tmp_path: Path) ->
         assert set(fingerprints) == set(secure) and all(f.startswith("sha256:") for f in fingerprints.values())
 
 
-def test_the_posture_check_fails_exactly_the_items_azure_changed(tmp_path: Path) -> None:
+def test_the_posture_check_fails_exactly_the_items_azure_changed(prepared_workspace: Any) -> None:
     """Scenario posture-drift: the Azure Policy add-on left off and the vault's public access
     opened after the template was applied. The verify checks read both back and fail those two;
     every other item passes, and the evidence names the property path and the value read."""
-    with open_workspace(tmp_path, "posture-drift") as ws:
-        to_cluster(ws)
+    with prepared_workspace(EARLIER, "posture-drift") as ws:
         runner = decide_and_check(ws, "cluster")
         runner.preview()
         runner.approve()
@@ -144,11 +133,10 @@ def test_the_posture_check_fails_exactly_the_items_azure_changed(tmp_path: Path)
         assert evidence["checklist"]  # the checklist item the finding proves (or, here, disproves)
 
 
-def test_a_principal_not_yet_replicated_is_waited_for_and_the_deployment_resubmitted(tmp_path: Path) -> None:
+def test_a_principal_not_yet_replicated_is_waited_for_and_the_deployment_resubmitted(prepared_workspace: Any) -> None:
     """Scenario principal-not-found-once: the first role assignment fails with PrincipalNotFound;
     the wizard audits a retry and submits the same approved template again, which succeeds."""
-    with open_workspace(tmp_path, "principal-not-found-once") as ws:
-        to_cluster(ws)
+    with prepared_workspace(EARLIER, "principal-not-found-once") as ws:
         sink = Recorder()
         _deploy_cluster(ws, sink)
         retried = records_of(ws.session.dir, "deployment.retried", "cluster")
@@ -158,9 +146,8 @@ def test_a_principal_not_yet_replicated_is_waited_for_and_the_deployment_resubmi
         assert ws.session.step("cluster").status == "done"
 
 
-def test_a_pinned_minor_the_region_dropped_fails_its_check_and_newest_takes_the_current_one(tmp_path: Path) -> None:
-    with open_workspace(tmp_path, "kubernetes-minor-retired") as ws:
-        to_cluster(ws)
+def test_a_pinned_minor_the_region_dropped_fails_its_check_and_newest_takes_the_current_one(prepared_workspace: Any) -> None:
+    with prepared_workspace(EARLIER, "kubernetes-minor-retired") as ws:
         runner = decide_and_check(ws, "cluster", kubernetes_version="1.35")
         found = runner.state.checks["cluster.kubernetes-version"]
         assert found["status"] == "fail" and "1.36, 1.37" in found["summary"] and "newest" in found["remedy"]
@@ -179,11 +166,10 @@ def _cluster_template_sent(ws: Workspace) -> Any:
     return bodies[-1]["properties"]["template"]
 
 
-def test_a_deleted_vault_holding_the_default_name_is_found_and_purged_before_anything_is_sent(tmp_path: Path) -> None:
+def test_a_deleted_vault_holding_the_default_name_is_found_and_purged_before_anything_is_sent(prepared_workspace: Any) -> None:
     """Scenario deleted-vault-holds-name: the default vault name is held by a soft-deleted vault;
     the check fails before the 20-minute deployment, its fix purges (audited), then it passes."""
-    with open_workspace(tmp_path, "deleted-vault-holds-name") as ws:
-        to_cluster(ws)
+    with prepared_workspace(EARLIER, "deleted-vault-holds-name") as ws:
         runner = decide_and_check(ws, "cluster")
         found = runner.state.checks["cluster.key-vault-name"]
         assert found["status"] == "fail" and "press f" in found["remedy"].lower()
@@ -194,11 +180,10 @@ def test_a_deleted_vault_holding_the_default_name_is_found_and_purged_before_any
         assert purge["data"]["ok"] is True and "Purged the deleted vault" in purge["data"]["action"]
 
 
-def test_defender_left_off_in_step_4_means_no_profile_and_a_recorded_posture_warning(tmp_path: Path) -> None:
+def test_defender_left_off_in_step_4_means_no_profile_and_a_recorded_posture_warning(prepared_workspace: Any) -> None:
     """Step 4 with Defender off: the cluster gets no Defender profile (nothing to send it to),
     and the posture item says it is off by decision instead of failing the step."""
-    with open_workspace(tmp_path) as ws:
-        to_cluster(ws, policy={"defender": "off"})
+    with prepared_workspace(EARLIER, policy={"defender": "off"}) as ws:
         outputs = _deploy_cluster(ws)
         assert outputs["defender"] is False
         assert '"securityMonitoring"' not in json.dumps(_cluster_template_sent(ws))
@@ -207,11 +192,10 @@ def test_defender_left_off_in_step_4_means_no_profile_and_a_recorded_posture_war
         assert ws.session.step("cluster").status == "done"
 
 
-def test_managed_prometheus_when_chosen_adds_its_workspace_rule_and_association(tmp_path: Path) -> None:
+def test_managed_prometheus_when_chosen_adds_its_workspace_rule_and_association(prepared_workspace: Any) -> None:
     """Checked against monitoringAccounts_API.json 2023-04-03 and dataCollection.json 2024-03-11
     (prometheusForwarder, monitoringAccounts, dataFlows; the association on the cluster)."""
-    with open_workspace(tmp_path) as ws:
-        to_cluster(ws)
+    with prepared_workspace(EARLIER) as ws:
         ws.azure.resources().providers.register("Microsoft.Monitor")
         _deploy_cluster(ws, prometheus=True)
         sent = json.dumps(_cluster_template_sent(ws))
@@ -228,12 +212,11 @@ def test_managed_prometheus_when_chosen_adds_its_workspace_rule_and_association(
             "/dataCollectionRules/MSProm-eastus2-" + ws.session.step("cluster").outputs["cluster_name"])
 
 
-def test_prometheus_needs_microsoft_monitor_registered_and_the_fix_registers_it(tmp_path: Path) -> None:
+def test_prometheus_needs_microsoft_monitor_registered_and_the_fix_registers_it(prepared_workspace: Any) -> None:
     """The default scenario's subscription has Microsoft.Monitor unregistered (the prerequisites
     do not ask for it): choosing managed Prometheus fails the providers check before anything is
     sent, with ARM's MissingSubscriptionRegistration avoided; the check's fix registers it."""
-    with open_workspace(tmp_path) as ws:
-        to_cluster(ws)
+    with prepared_workspace(EARLIER) as ws:
         runner = decide_and_check(ws, "cluster", prometheus=True)
         found = runner.state.checks["cluster.providers"]
         assert found["status"] == "fail" and "Microsoft.Monitor" in found["summary"]
