@@ -18,4 +18,4 @@ def test_images_are_pinned_current_and_from_no_retired_project() -> None:
         assert not any(source.startswith(r) or r in source for r in DATA["retired"]), source
         assert image["registry"] in ("docker.io", "mcr.microsoft.com", "ghcr.io"), source
     traefik = next(i for i in DATA["images"] if i["key"] == "traefik")
-    assert traefik["tag"].startswith("v3."), "Traefik v3, as the general reference (v2 is in maintenance)"
+    assert traefik["tag"].startswith("v3."), "Traefik v3, the major the general reference uses"
