@@ -207,7 +207,16 @@ class RunPanel(VerticalScroll):
             table.add_row(*cells, key=key, height=None)
 
     def _name_of(self, op: OperationState) -> str:
-        return self._labels.get(op.resource_id.lower()) or op.resource_name
+        label = self._labels.get(op.resource_id.lower())
+        if label:
+            return label
+        marker = "/providers/microsoft.authorization/roleassignments/"
+        if marker in op.resource_id.lower():
+            # A role assignment ARM could not preview (its principal id came from an earlier
+            # part of the deployment): named by what it is granted on, not by its GUID.
+            scope = op.resource_id[:op.resource_id.lower().index(marker)]
+            return f"role assignment on {scope.rstrip('/').rsplit('/', 1)[-1]}"
+        return op.resource_name
 
     def show_action(self, message: str, fraction: float | None, detail: str = "") -> None:
         """A new line in the log when what the action does changes; its clock (``detail``)
