@@ -171,7 +171,8 @@ def _secure(ctx: StepContext) -> dict[str, Any]:
     pem = ctx.secrets.get_bytes(INGRESS_PEM)  # type: ignore[attr-defined]
     if pfx is None or pem is None:
         raise ValueError("The TLS step's certificates are missing from the secret store: run step 2 again.")
-    return {"listenerPfx": base64.b64encode(pfx).decode(), "ingressPem": pem.decode()}
+    return {"listenerPfx": base64.b64encode(pfx).decode(), "ingressPem": pem.decode(),
+            "ingressRoot": tpl.ingress_root(pem)}
 
 
 def _outputs(groups: Mapping[str, Mapping[str, Any]], ctx: StepContext) -> dict[str, Any]:

@@ -8,7 +8,7 @@ AppGwSslPolicy20220101 (TLS 1.2 and 1.3, the default for api-versions from 2023-
 the references' hand-listed cipher suites. The listener's certificate is read from Key Vault by
 the gateway's own identity (the secret's versionless URI, so a renewed certificate is picked up);
 the backend is the ingress controller's internal address, reached over HTTPS with the ingress
-host name as SNI and the ingress certificate as the only trusted root."""
+host name as SNI and the ingress certificate (also from Key Vault) as the only trusted root."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _sub(gateway: str, kind: str, name: str) -> dict[str, str]:
 
 
 def application_gateway(names: Mapping[str, str], region: str, spoke: Mapping[str, Any], hosts: Mapping[str, str],
-                        listener_secret_uri: str, ingress_root_b64: str) -> dict[str, Any]:
+                        listener_secret_uri: str, ingress_root_secret_uri: str) -> dict[str, Any]:
     """``hosts``: ``public`` (the listener's) and ``backend`` (the ingress's); ``spoke``: the
     spoke step's outputs (its App Gateway subnet and public IP, the ingress IP)."""
     gw = names["app_gateway"]
@@ -56,7 +56,8 @@ def application_gateway(names: Mapping[str, str], region: str, spoke: Mapping[st
                 "publicIPAddress": {"id": str(spoke.get("app_gateway_public_ip_id", ""))}}}],
             "frontendPorts": [{"name": "port-443", "properties": {"port": 443}}],
             "sslCertificates": [{"name": "listener", "properties": {"keyVaultSecretId": listener_secret_uri}}],
-            "trustedRootCertificates": [{"name": "ingress-root", "properties": {"data": ingress_root_b64}}],
+            "trustedRootCertificates": [{"name": "ingress-root",
+                                         "properties": {"keyVaultSecretId": ingress_root_secret_uri}}],
             "probes": [{"name": "ingress-probe", "properties": {
                 "protocol": "Https", "path": PROBE_PATH, "interval": 30, "timeout": 30, "unhealthyThreshold": 3,
                 "pickHostNameFromBackendHttpSettings": True, "minServers": 0, "match": {"statusCodes": ["200-399"]}}}],

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from pathlib import Path
 from typing import Any, Mapping
 
 from steps import cluster_aks as aks
@@ -34,6 +33,11 @@ from steps.spoke_template import route_table_name
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 LISTENER_SECRET = "gateway-listener-pfx"  # the secret App Gateway reads its listener certificate from
 INGRESS_SECRET = "ingress-tls"  # the secret the ingress controller mounts (key and certificate, PEM)
+# The ingress certificate's public part, which App Gateway trusts for its backend, read from Key
+# Vault like the listener certificate (the general reference keeps it there too). Inline in the
+# template, its base64 would carry the key's modulus in the same encoding as the private key's
+# own first lines, which no secret scan can tell apart from a leak.
+INGRESS_ROOT_SECRET = "ingress-root"
 INGRESS_NAMESPACE, INGRESS_SERVICE_ACCOUNT = "a0008", "traefik-ingress-controller"  # the general reference's
 UAMI = "Microsoft.ManagedIdentity/userAssignedIdentities"
 
@@ -89,7 +93,8 @@ def services_template(a: Mapping[str, Any], spoke: Mapping[str, Any], tenant_id:
     n, region = names(a), str(a["location"])
     resources = svc.services(a, spoke, tenant_id)
     resources += [svc.certificate_secret(n["vault"], LISTENER_SECRET, "listenerPfx", "application/x-pkcs12"),
-                  svc.certificate_secret(n["vault"], INGRESS_SECRET, "ingressPem", "application/x-pem-file")]
+                  svc.certificate_secret(n["vault"], INGRESS_SECRET, "ingressPem", "application/x-pem-file"),
+                  svc.certificate_secret(n["vault"], INGRESS_ROOT_SECRET, "ingressRoot", "application/x-x509-ca-cert")]
     resources += [ids.user_assigned_identity(n[k], region)
                   for k in ("control_plane", "app_gateway_identity", "ingress_identity")]
     vault = f"resourceId('Microsoft.KeyVault/vaults', '{n['vault']}')"
@@ -104,7 +109,8 @@ def services_template(a: Mapping[str, Any], spoke: Mapping[str, Any], tenant_id:
                                 f"'{ids.IDENTITY_API}').clientId]"),
         "ingressIdentityId": _out(f"[resourceId('{UAMI}', '{n['ingress_identity']}')]"),
         **{f"{key}PrincipalId": _out(f"[{_local_principal(n[name])}]") for key, name in PRINCIPAL_OUTPUTS.items()},
-    }, {"listenerPfx": {"type": "securestring"}, "ingressPem": {"type": "securestring"}})
+    }, {"listenerPfx": {"type": "securestring"}, "ingressPem": {"type": "securestring"},
+        "ingressRoot": {"type": "securestring"}})
 
 
 def spoke_template(a: Mapping[str, Any], spoke: Mapping[str, Any]) -> dict[str, Any]:
@@ -135,13 +141,12 @@ def registry_pull_template(a: Mapping[str, Any]) -> dict[str, Any]:
                      {}, {"kubeletObjectId": {"type": "string"}})
 
 
-def _ingress_root(ctx_outputs: Mapping[str, Mapping[str, Any]]) -> str:
-    """The ingress certificate (public part, DER in base64) App Gateway trusts for its backend."""
+def ingress_root(pem: bytes) -> str:
+    """The ingress certificate (public part, DER in base64) from the stored PEM (key and chain)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
-    path = str((ctx_outputs.get("tls-certificates") or {}).get("ingress_certificate_path", ""))
-    cert = x509.load_pem_x509_certificate(Path(path).read_bytes())
+    cert = x509.load_pem_x509_certificate(pem)
     return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
 
 
@@ -160,11 +165,11 @@ def cluster_template(a: Mapping[str, Any], outputs: Mapping[str, Mapping[str, An
     issuer = f"[reference({cluster_ref}, '{aks.AKS_API}').oidcIssuerProfile.issuerURL]"
     federation = ids.federated_credential(n["ingress_identity"], issuer, INGRESS_NAMESPACE, INGRESS_SERVICE_ACCOUNT)
     federation["dependsOn"] = [f"[{cluster_ref}]"]  # the identity exists already (services group)
-    vault_uri = f"https://{n['vault'].lower()}.vault.azure.net/secrets/{LISTENER_SECRET}"
+    secrets = f"https://{n['vault'].lower()}.vault.azure.net/secrets"
     resources += [federation, gateway.waf_policy(n["waf_policy"], region),
                   gateway.application_gateway(n, region, spoke, {"public": str(tls.get("public_host", "")),
                                                                  "backend": str(tls.get("backend_host", ""))},
-                                              vault_uri, _ingress_root(outputs))]
+                                              f"{secrets}/{LISTENER_SECRET}", f"{secrets}/{INGRESS_ROOT_SECRET}")]
     jump = outputs.get("jumpbox-image") or {}
     if jump.get("image_id") and (spoke.get("subnet_ids") or {}).get("management"):
         resources.append(jumpbox_scale_set(n["jumpbox"], region, spoke["subnet_ids"]["management"],

@@ -134,7 +134,8 @@ def gateway_error(rid: str, body: Mapping[str, Any], find: Finder,
                   assignments: list[Mapping[str, Any]]) -> dict[str, Any] | None:
     principals = [str(_props(find(str(i))).get("principalId", ""))
                   for i in ((body.get("identity") or {}).get("userAssignedIdentities") or {})]
-    for cert in _props(body).get("sslCertificates") or []:
+    props = _props(body)
+    for cert in (props.get("sslCertificates") or []) + (props.get("trustedRootCertificates") or []):
         secret = str(_props(cert).get("keyVaultSecretId") or "")
         if not secret:
             continue
