@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from checks.access import assigned_roles
+from checks.hub_link import NET_API
 from checks.roles import OWNER, USER_ACCESS_ADMINISTRATOR
 from wizard.engine.arm import AzureCallFailed, call
 from wizard.engine.contract import Finding, StepContext
 
-NET_API = "2025-07-01"
 APP_GATEWAY_MIN_PREFIX = 24  # v2 autoscale to 125 instances wants a /24 (azure-facts.md §2)
 
 
