@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from checks import directory
-from wizard.engine.contract import (Check, Choice, DirectoryObjects, EntraGroup, EntraMembership, EntraUser, Field,
-                                    FieldKind, Finding, OutputSpec, StepContext, StepDefinition)
+from wizard.engine.contract import (SIGNED_IN_USER, Check, Choice, DirectoryObjects, EntraGroup, EntraMembership,
+                                    EntraUser, Field, FieldKind, Finding, OutputSpec, StepContext, StepDefinition)
 
 # The general reference's names (mspnp/aks-baseline docs/deploy/03-microsoft-entra-id.md).
 ADMIN_GROUP = "cluster-admins-bu0001a000800"
@@ -142,6 +142,11 @@ IDENTITY = StepDefinition(
         Field("reader_group_id", "Reader group object id", "A security group's Object ID.", default="",
               visible_when=_is("reader_group_mode", "adopt"),
               validators=(_text(directory.guid_error, "Reader group object id"),)),
+        Field("add_me", "Add me to the cluster-admin group", "The wizard reaches the private cluster through AKS run "
+              "command with your own Entra identity; Kubernetes answers \"nodes is forbidden\" to anyone outside the "
+              "admin group (mspnp/aks-baseline#146). Owning the group is not membership. Remove yourself later if "
+              "day-2 access should go through the break-glass account or PIM.", default=True, kind=FieldKind.BOOL,
+              visible_when=_is("admin_group_mode", "create")),
         Field("break_glass", "Break-glass user", "An emergency account in the admin group.", default="create",
               kind=FieldKind.CHOICE, choices=BREAK_GLASS),
         Field("break_glass_upn", "Break-glass user name (UPN)", "In a verified domain of the tenant; the reference "
@@ -178,6 +183,9 @@ IDENTITY = StepDefinition(
                       password_secret=PASSWORD_SECRET, wanted=lambda ctx: ctx.answers.get("break_glass") == "create"),
             EntraMembership(key="break_glass_membership", group="admin_group", member="break_glass",
                             wanted=lambda ctx: ctx.answers.get("break_glass") == "create"),
+            EntraMembership(key="operator_membership", group="admin_group", member=SIGNED_IN_USER,
+                            wanted=lambda ctx: ctx.answers.get("admin_group_mode") == "create"
+                            and bool(ctx.answers.get("add_me"))),
         ),
         outputs=_outputs,
     ),

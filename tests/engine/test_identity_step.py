@@ -40,6 +40,10 @@ def _prerequisites(ws: Workspace) -> None:
     runner.complete_without_action()
 
 
+def state_id(ws: Workspace, key: str) -> str:
+    return str(ws.session.step("identity").directory[key]["id"])
+
+
 def _identity(ws: Workspace, sink: Recorder | None = None, **answers: object):  # noqa: ANN202 - StepRunner
     _prerequisites(ws)
     return decide_and_check(ws, "identity", sink, **answers)
@@ -50,14 +54,20 @@ def test_defaults_create_two_groups_and_the_user_once_after_approval(tmp_path: P
         runner = _identity(ws)
         assert not_passing(runner) == {}
         preview = runner.preview()
-        assert [c.change_type for c in preview.changes] == ["Create"] * 4
+        assert [c.change_type for c in preview.changes] == ["Create"] * 5
+        assert preview.changes[-1].name.startswith("you (the signed-in user) → ")
         assert _writes(ws.session.dir) == [], "nothing is written before approval"
         runner.approve()
         outputs = runner.deploy()
         writes = _writes(ws.session.dir)
         assert [w[:2] for w in writes if w[2] < 400] == [
             ("POST", "/v1.0/groups"), ("POST", "/v1.0/groups"), ("POST", "/v1.0/users"),
+            ("POST", f"/v1.0/groups/{outputs['admin_group_id']}/members/$ref"),
             ("POST", f"/v1.0/groups/{outputs['admin_group_id']}/members/$ref")]
+        me = ws.azure.actor().object_id
+        added = records_of(ws.session.dir, "directory.member-added", "identity")
+        assert {r["data"]["member"] for r in added} == {me, state_id(ws, "break_glass")}, \
+            "the operator joins the admin group (run command uses their identity), the break-glass user too"
         approved_at = kinds(ws.session.dir, "identity").index("preview.approved")
         assert "directory.creating" not in kinds(ws.session.dir, "identity")[:approved_at]
 
@@ -122,7 +132,7 @@ def test_a_resume_after_a_kill_between_the_groups_and_the_user_creates_no_duplic
     try:
         again = resumed.runner("identity", Recorder())
         preview = again.preview()
-        assert [c.change_type for c in preview.changes] == ["NoChange", "NoChange", "Create", "Create"]
+        assert [c.change_type for c in preview.changes] == ["NoChange", "NoChange", "Create", "Create", "Create"]
         again.approve()
         again.deploy()
         group_posts = [w for w in _writes(session_dir) if w[1] == "/v1.0/groups"]

@@ -289,9 +289,14 @@ class EntraUser:
     wanted: Callable[[StepContext], bool] = _always
 
 
+# The member key that names the signed-in operator rather than an object of the action.
+SIGNED_IN_USER = "signed-in-user"
+
+
 @dataclass(frozen=True)
 class EntraMembership:
-    """``member`` (the key of an object of this action) joins ``group`` (another key)."""
+    """``member`` (the key of an object of this action, or ``SIGNED_IN_USER``) joins
+    ``group`` (another key)."""
 
     key: str
     group: str

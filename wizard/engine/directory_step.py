@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from wizard.azure.errors import AzureFailure
 from wizard.azure.graph import GraphError
 from wizard.engine.arm import AzureCallFailed
-from wizard.engine.contract import (DirectoryObject, DirectoryObjects, EntraGroup, EntraMembership, EntraUser,
-                                    PlannedChange, Preview, PropertyDelta, StepContext)
+from wizard.engine.contract import (SIGNED_IN_USER, DirectoryObject, DirectoryObjects, EntraGroup, EntraMembership,
+                                    EntraUser, PlannedChange, Preview, PropertyDelta, StepContext)
 from wizard.engine.events import ActionProgress, Notice
 from wizard.session.secrets import fingerprint
 from wizard.session.state import StepStatus
@@ -198,7 +198,7 @@ class DirectoryStep:
         graph = self._graph()
         me = str(graph.me()["id"])
         wanted = self.wanted(ctx)
-        ids: dict[str, str] = {}
+        ids: dict[str, str] = {SIGNED_IN_USER: me}
         for index, obj in enumerate(wanted):
             runner.sink(ActionProgress(runner.step.id, self._describe(obj, ctx), index / max(len(wanted), 1)))
             ids[obj.key] = self._carry_out(graph, obj, ctx, me, ids)
@@ -222,7 +222,7 @@ class DirectoryStep:
             return obj.adopt_id(ctx) or obj.display_name(ctx)
         if isinstance(obj, EntraUser):
             return obj.user_principal_name(ctx)
-        return key
+        return "you (the signed-in user)" if key == SIGNED_IN_USER else key
 
     def _carry_out(self, graph: Any, obj: DirectoryObject, ctx: StepContext, me: str, ids: dict[str, str]) -> str:
         if isinstance(obj, EntraGroup):
