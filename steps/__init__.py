@@ -4,6 +4,7 @@ navigator, the headless runner and the resume logic all read it."""
 from __future__ import annotations
 
 from steps import not_built
+from steps.bootstrap import BOOTSTRAP
 from steps.cluster import CLUSTER
 from steps.hub import HUB
 from steps.identity import IDENTITY
@@ -23,7 +24,7 @@ REGISTRY: tuple[StepDefinition, ...] = (
     JUMPBOX_IMAGE,
     SPOKE,
     CLUSTER,
-    not_built.BOOTSTRAP,
+    BOOTSTRAP,
     not_built.WORKLOAD,
     not_built.BUDGET,
     not_built.CLEANUP,

@@ -72,6 +72,28 @@ IMAGE_BUILD_SUCCEEDED = "image_build.succeeded"
 IMAGE_BUILD_FAILED = "image_build.failed"
 """An image build ended Failed or Canceled (run state and Image Builder's message)."""
 
+IMAGE_IMPORTING = "image.importing"
+"""An image import into the registry is about to be requested (source registry or registry id,
+source image by digest, target tag, whether credentials were given: never the credentials)."""
+
+IMAGE_IMPORTED = "image.imported"
+"""An image import finished: the target tag now points at the recorded digest."""
+
+IMAGE_IMPORT_FAILED = "image.import_failed"
+"""An image import was refused or failed (Azure's code and message, and the remedy shown)."""
+
+WAIT_STATE = "wait.state"
+"""A resource the step waits on (a Flux configuration) changed state, with the object the
+state names as failing."""
+
+PART_COMPLETED = "part.completed"
+"""One part of a step's action sequence finished (images, GitOps, compliance); a resume does
+not repeat it."""
+
+RUN_COMMAND = "run_command.completed"
+"""A command ran inside the cluster through AKS run command: the command, the SHA-256 of each
+attached file, exit code and output (the cluster token is never recorded)."""
+
 ACTION_COMPLETED = "action.completed"
 """A non-deployment action of a step finished (e.g. a role assignment or a CLI call)."""
 
@@ -128,6 +150,12 @@ KINDS: tuple[str, ...] = (
     IMAGE_BUILD_REATTACHED,
     IMAGE_BUILD_SUCCEEDED,
     IMAGE_BUILD_FAILED,
+    IMAGE_IMPORTING,
+    IMAGE_IMPORTED,
+    IMAGE_IMPORT_FAILED,
+    WAIT_STATE,
+    PART_COMPLETED,
+    RUN_COMMAND,
     ACTION_COMPLETED,
     STEP_COMPLETED,
     STEP_FAILED,

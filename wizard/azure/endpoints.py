@@ -22,10 +22,22 @@ class Endpoints:
     connection_verify: bool | str = True
     polling_interval: float = 5.0
     retry_backoff_factor: float = 0.8
+    # Where public container registries answer the registry API (to read a tag's digest before
+    # an import): Docker Hub's API host is not its name. Empty: https://<registry name>.
+    registry_hosts: tuple[tuple[str, str], ...] = (("docker.io", "https://registry-1.docker.io"),)
+    registry_base: str = ""  # the rehearsal serves every source registry under one base
+    # Azure seconds per real second: 1 in Azure; a rehearsal runs faster, and a wait that is
+    # given in Azure minutes (Flux's compliance timeout) is measured on this clock.
+    pace: float = 1.0
 
     @property
     def is_rehearsal(self) -> bool:
         return self.cloud == "Rehearsal"
+
+    def registry_url(self, registry: str) -> str:
+        if self.registry_base:
+            return f"{self.registry_base.rstrip('/')}/{registry}"
+        return dict(self.registry_hosts).get(registry, f"https://{registry}")
 
 
 AZURE_PUBLIC = Endpoints(
@@ -37,7 +49,7 @@ AZURE_PUBLIC = Endpoints(
 )
 
 
-def rehearsal_endpoints(base_url: str, ca_path: str) -> Endpoints:
+def rehearsal_endpoints(base_url: str, ca_path: str, pace: float = 1.0) -> Endpoints:
     """Endpoints of a running rehearsal backend. Graph and ARM share one server; their paths
     never collide (Graph paths start with /v1.0, ARM paths with /subscriptions or /providers)."""
     base = base_url.rstrip("/") + "/"
@@ -50,4 +62,6 @@ def rehearsal_endpoints(base_url: str, ca_path: str) -> Endpoints:
         connection_verify=ca_path,
         polling_interval=0.05,
         retry_backoff_factor=0.0,
+        registry_base=f"{base}_registries",
+        pace=pace,
     )

@@ -348,7 +348,77 @@ class ImageBuild:
         return self.deployment_minutes / (self.deployment_minutes + self.expected_minutes)
 
 
-StepAction = ArmDeployment | DirectoryObjects | LocalAction | ImageBuild
+@dataclass(frozen=True)
+class SourceImage:
+    """An image in a public registry, by tag; the import pins the digest the tag has then."""
+
+    key: str
+    registry: str  # e.g. docker.io, mcr.microsoft.com
+    repository: str  # e.g. library/traefik
+    tag: str
+
+    @property
+    def reference(self) -> str:
+        return f"{self.registry}/{self.repository}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class ImageImports:
+    """ACR's ``importImage`` (an ARM action, not a resource: what-if cannot show it), each
+    image first into ``quarantine/<repository>:<tag>`` by the digest its source tag has, then
+    from quarantine into ``live/<repository>:<tag>`` by that same digest, so what runs is
+    byte for byte what was quarantined. ``credentials`` maps a source registry to a
+    (username, password) pair for registries that limit anonymous pulls (Docker Hub), read
+    when the imports run (from the secret store or the environment) and never kept."""
+
+    registry_id: Callable[[StepContext], str]
+    images: Callable[[StepContext], tuple[SourceImage, ...]]
+    credentials: Callable[[StepContext], Mapping[str, tuple[str, str]]] = lambda ctx: {}
+
+
+@dataclass(frozen=True)
+class WaitVerdict:
+    """What a resource's state says: done, failed (with the failing object named), or on."""
+
+    done: bool
+    failed: bool
+    words: str  # the state in a sentence, for progress and the audit
+    failing: str = ""  # e.g. "Kustomization flux-system/bootstrap-unified: path not found"
+
+
+@dataclass(frozen=True)
+class ResourceWait:
+    """Follow a resource ARM already made until its state settles (a Flux configuration's
+    compliance): reads only, recorded as it goes, failing after ``timeout_minutes`` with the
+    object the state names."""
+
+    key: str
+    title: str
+    resource_id: Callable[[StepContext], str]
+    api_version: str
+    verdict: Callable[[Mapping[str, Any]], WaitVerdict]
+    timeout_minutes: Callable[[StepContext], float]
+    remedy: str = ""
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    action: "ArmDeployment | ImageImports | ResourceWait"
+
+
+@dataclass(frozen=True)
+class ActionSequence:
+    """Several actions carried out in order as one step, each by its own executor; a part
+    that finished is not done again on a resume or retry. At most one part is an ARM
+    deployment (the step's deployment record is one). ``outputs`` receives each part's
+    outputs by part key."""
+
+    parts: tuple[Part, ...]
+    outputs: Callable[[Mapping[str, Mapping[str, Any]], StepContext], dict[str, Any]]
+
+
+StepAction = ArmDeployment | DirectoryObjects | LocalAction | ImageBuild | ImageImports | ResourceWait | ActionSequence
 
 
 @dataclass(frozen=True)

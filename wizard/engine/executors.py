@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from wizard.engine.contract import (ArmDeployment, DirectoryObjects, ImageBuild, LocalAction, Preview, StepAction,
-                                    StepContext)
+from wizard.engine.contract import (ActionSequence, ArmDeployment, DirectoryObjects, ImageBuild, ImageImports,
+                                    LocalAction, Preview, ResourceWait, StepAction, StepContext)
 from wizard.engine.events import ActionProgress
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,9 +77,30 @@ def _image_build(runner: "StepRunner", action: ImageBuild) -> Executor:
     return ImageBuildStep(runner, action)
 
 
+def _image_imports(runner: "StepRunner", action: ImageImports) -> Executor:
+    from wizard.engine.image_imports import ImageImportsStep
+
+    return ImageImportsStep(runner, action)
+
+
+def _resource_wait(runner: "StepRunner", action: ResourceWait) -> Executor:
+    from wizard.engine.resource_wait import ResourceWaitStep
+
+    return ResourceWaitStep(runner, action)
+
+
+def _sequence(runner: "StepRunner", action: ActionSequence) -> Executor:
+    from wizard.engine.sequence import SequenceStep
+
+    return SequenceStep(runner, action)
+
+
 EXECUTORS: dict[type, Callable[[Any, Any], Executor]] = {
     ArmDeployment: _arm,
     ImageBuild: _image_build,
+    ImageImports: _image_imports,
+    ResourceWait: _resource_wait,
+    ActionSequence: _sequence,
     DirectoryObjects: _directory,
     LocalAction: LocalStep,
     type(None): NoAction,

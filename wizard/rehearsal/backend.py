@@ -10,7 +10,8 @@ from typing import Any
 
 from wizard.rehearsal import (routes_authorization, routes_capacity, routes_deployments, routes_directory, routes_graph,
                               routes_image_builder, routes_keyvault, routes_providers, routes_registry,
-                              routes_resources, routes_subscription_resources, routes_subscriptions)
+                              routes_resources, routes_run_command, routes_subscription_resources, routes_subscriptions,
+                              source_registries)
 from wizard.rehearsal import defender
 from wizard.rehearsal.credential import RehearsalCredential
 from wizard.rehearsal.faults import Fault, FaultPlan
@@ -30,8 +31,8 @@ def build_router() -> Router:
     """Order matters: specific routes first, the generic resource route last."""
     router = Router()
     for module in (routes_graph, routes_directory, routes_subscription_resources, routes_subscriptions, routes_capacity, routes_authorization,
-                   routes_deployments, routes_image_builder, routes_keyvault, routes_registry, routes_providers,
-                   routes_resources):
+                   routes_deployments, routes_image_builder, routes_keyvault, routes_registry, routes_run_command,
+                   source_registries, routes_providers, routes_resources):
         module.register(router)
     return router
 
@@ -57,6 +58,7 @@ class RehearsalBackend:
         self._server: HttpsServer | None = None
         self.ca_path: Path = self.state_dir / "rehearsal-ca.pem"
         self.signing_key: bytes = load_key(self.state_dir)
+        self._world.signing_key = self.signing_key
 
     @property
     def base_url(self) -> str:

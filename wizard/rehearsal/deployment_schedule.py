@@ -28,6 +28,9 @@ DURATION_MINUTES: dict[str, float] = {
     "microsoft.containerregistry/registries": 1,
     "microsoft.keyvault/vaults": 0.5,
     "microsoft.network/privateendpoints": 1,
+    # Installing Flux's controllers on the nodes (B#393 and B#295 are this step timing out).
+    "microsoft.kubernetesconfiguration/extensions": 4,
+    "microsoft.kubernetesconfiguration/fluxconfigurations": 1,
     "microsoft.resources/deployments": 0.05,
     "microsoft.resources/resourcegroups": 0.05,
 }

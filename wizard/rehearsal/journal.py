@@ -45,6 +45,23 @@ def redact_passwords(body: Any) -> Any:
     return {**body, "passwordProfile": {**profile, "password": REDACTED_PASSWORD}}
 
 
+REDACTED_TOKEN = "[token: not journaled]"
+
+
+def redact_tokens(body: Any) -> Any:
+    """A copy of a run command request without its ``clusterToken`` (the operator's
+    Kubernetes token), and of an image import without its source registry password."""
+    if not isinstance(body, dict):
+        return body
+    out = dict(body)
+    if "clusterToken" in out:
+        out["clusterToken"] = REDACTED_TOKEN
+    source = out.get("source")
+    if isinstance(source, dict) and isinstance(source.get("credentials"), dict) and "password" in source["credentials"]:
+        out["source"] = {**source, "credentials": {**source["credentials"], "password": REDACTED_PASSWORD}}
+    return out
+
+
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -52,7 +69,7 @@ class Journal:
 
     def record(self, method: str, path: str, query: dict[str, str], request: Any, status: int,
                response: Any) -> None:
-        request = redact_passwords(redact_secure_parameters(request))
+        request = redact_tokens(redact_passwords(redact_secure_parameters(request)))
         entry = {
             "ts": dt.datetime.now(dt.timezone.utc).isoformat(),
             "method": method,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.rehearsal import deployment_schedule as sched
-from wizard.rehearsal import network_rules, node_resource_group
+from wizard.rehearsal import gitops, network_rules, node_resource_group
 from wizard.rehearsal import image_builder
 from wizard.rehearsal.resource_ids import ResourceIdError, parse_resource_id
 from wizard.rehearsal.template_evaluation import DEPLOYMENT_TYPE
@@ -205,6 +205,7 @@ class SubscriptionModel:
                     record["finalState"] = overall
                     record["finishAzureSeconds"] = finish
                     changed = True
+            changed = gitops.settle(self.data["resources"], self.data.setdefault("gitops", {}), now) or changed
         return changed
 
     def all_deployments(self) -> list[dict[str, Any]]:

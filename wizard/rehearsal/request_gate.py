@@ -86,6 +86,8 @@ def graph_inner_error(headers: dict[str, str], request_id: str) -> dict[str, Any
 def refuse(path: str, query: dict[str, str], headers: dict[str, str], key: bytes, tenant_id: str,
            request_id: str) -> Response | None:
     """The refusal a real service would send, or None when the request may go on."""
+    if path.startswith("/_registries/"):
+        return None  # a public container registry: its own protocol, no Azure token (source_registries)
     graph = is_graph(path)
     found = verify(headers.get("authorization", ""), key, GRAPH_AUDIENCES if graph else ARM_AUDIENCES, tenant_id)
     if isinstance(found, TokenProblem):

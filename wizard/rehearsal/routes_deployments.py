@@ -13,7 +13,7 @@ import uuid
 from typing import Any, Mapping
 
 from wizard.rehearsal import image_builder, routes_keyvault, serialized_writes, write_only
-from wizard.rehearsal import authorization_writes, cluster_rules, defender, drift, flow_log_rules, network_rules
+from wizard.rehearsal import authorization_writes, cluster_rules, defender, drift, flow_log_rules, gitops, network_rules
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal.deployment_views import (View, current_state, deployment_body, deployment_error, find_view,
                                                operations, views_under)
@@ -147,6 +147,11 @@ def _write_errors(schedule: list[dict[str, Any]], sub: str, world: Any) -> None:
             elif refused is None and kind in cluster_rules.TYPES:
                 refused = cluster_rules.write_error(entry["id"], entry["type"], state, find,
                                                     _known_resources(world, planned))
+            elif refused is None and kind in gitops.TYPES:
+                refused = gitops.write_error(entry["id"], entry["type"], state, _known_resources(world, planned), find)
+                if refused is None and kind == gitops.CONFIGURATION:
+                    gitops.written(state, bool((world.scenario.raw.get("flux") or {}).get("stuck")), world.pace,
+                                   time.time() + float(entry.get("end") or 0.0) / world.pace)
             elif refused is None and kind == defender.PRICINGS_TYPE:
                 refused = defender.write_error(sub, entry["name"], state.get("properties") or {})
             elif refused is None and kind.startswith("microsoft.network/"):

@@ -7,10 +7,20 @@ registry <name> is already in use."). Someone else's names come from the scenari
 from __future__ import annotations
 
 import re
+import time
+import uuid
+from typing import Any
 
-from wizard.rehearsal.http_types import ArmError, Request, Response
+from wizard.rehearsal import permissions, source_registries
+from wizard.rehearsal.http_types import ArmError, Request, Response, not_found
 from wizard.rehearsal.router import Router
 from wizard.rehearsal.routes_subscriptions import require_subscription
+from wizard.rehearsal.scenario import normalize_location
+
+REGISTRIES = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/{name}"
+IMPORT_ACTION = "Microsoft.ContainerRegistry/registries/importImage/action"
+IMPORT_SECONDS = 40.0  # an import of a few hundred megabytes, in Azure time
+IMAGE_REF = re.compile(r"^(?P<repo>[a-z0-9]+(?:[._/-][a-z0-9]+)*)(?::(?P<tag>[\w][\w.-]{0,127})|@(?P<digest>sha256:[0-9a-f]{64}))$")
 
 REGISTRY = "microsoft.containerregistry/registries"
 NAME = re.compile(r"^[a-zA-Z0-9]{5,50}$")
@@ -35,5 +45,99 @@ def check_name(req: Request) -> Response:
     return Response(200, {"nameAvailable": True})
 
 
+# -- importImage ---------------------------------------------------------------------------
+# Registries_ImportImage (containerregistry.json 2025-11-01; azure-mgmt-containerregistry
+# 15.0.0's begin_import_image): ImportImageParameters {source {registryUri | resourceId,
+# sourceImage, credentials {username, password}}, targetTags, mode NoForce (default) | Force};
+# 202 with the operation's headers, then the operation's status. What ACR refuses, it refuses
+# here: no right to import, a malformed image reference, a source that does not exist, a
+# target tag that exists with NoForce, and Docker Hub's anonymous pull limit.
+
+def _images(req: Request, registry_id: str) -> dict[str, str]:
+    return req.world.model.data.setdefault("registryImages", {}).setdefault(registry_id.lower(), {})
+
+
+def _source_digest(req: Request, source: dict[str, Any], registry_id: str) -> str:
+    image = str(source.get("sourceImage") or "")
+    parsed = IMAGE_REF.match(image)
+    if not parsed:
+        raise ArmError(400, "InvalidParameter", f"The source image '{image}' is not a valid image reference "
+                       "(repository:tag or repository@sha256:digest).")
+    repo, ref = parsed["repo"], parsed["tag"] or parsed["digest"]
+    if source.get("resourceId"):
+        if str(source["resourceId"]).lower() != registry_id.lower() and req.world.model.resource(
+                str(source["resourceId"])) is None:
+            raise ArmError(404, "SourceRegistryNotFound", f"The source registry '{source['resourceId']}' was not found.")
+        held = _images(req, str(source["resourceId"]))
+        found = next((d for k, d in held.items() if k.split(":", 1)[0] == repo and
+                      (d == ref or k == f"{repo}:{ref}")), None)
+    else:
+        uri = str(source.get("registryUri") or "").lower().removeprefix("https://").rstrip("/")
+        if not uri:
+            raise ArmError(400, "InvalidParameter", "Either source.registryUri or source.resourceId is required.")
+        if source_registries.limited(req.world.scenario.raw, uri) and not (source.get("credentials") or {}).get(
+                "password"):
+            raise ArmError(429, "TooManyRequests", source_registries.RATE_LIMIT)
+        found = source_registries.find(req.world.scenario.raw, uri, repo, ref)
+    if found is None:
+        raise ArmError(404, "ImageNotFound", f"The source image {image} was not found in the source registry.")
+    return found
+
+
+def import_image(req: Request) -> Response:
+    sub = require_subscription(req, write=True)["subscriptionId"]
+    rid = REGISTRIES.format(**req.params)
+    registry = req.world.model.resource(rid)
+    if registry is None:
+        raise not_found("Resource", f"Microsoft.ContainerRegistry/registries/{req.params['name']}", req.params["rg"])
+    rid = str(registry["id"])
+    if not permissions.may(req.world.scenario, IMPORT_ACTION, rid):
+        user = req.world.scenario.user
+        raise ArmError(403, "AuthorizationFailed", f"The client '{user['userPrincipalName']}' with object id "
+                       f"'{user['oid']}' does not have authorization to perform action '{IMPORT_ACTION}' over scope "
+                       f"'{rid}' or the scope is invalid. If access was recently granted, please refresh your "
+                       "credentials.")
+    body = req.body or {}
+    source, targets = dict(body.get("source") or {}), [str(t) for t in body.get("targetTags") or []]
+    if not targets:
+        raise ArmError(400, "InvalidParameter", "At least one target tag is required.")
+    if any(not IMAGE_REF.match(t) or "@" in t for t in targets):
+        raise ArmError(400, "InvalidParameter", f"The target tags {targets} must be repository:tag.")
+    found = _source_digest(req, source, rid)
+    held = _images(req, rid)
+    if str(body.get("mode") or "NoForce") == "NoForce":
+        clash = [t for t in targets if t in held and held[t] != found]
+        if clash:
+            raise ArmError(409, "TagAlreadyExists", f"The target tag {clash[0]} already exists in the registry; "
+                           "import with mode Force to overwrite it.")
+    token = uuid.uuid4().hex
+    done_at = time.time() + IMPORT_SECONDS / req.world.pace
+    req.world.model.put_operation(token, {"kind": "importImage", "registry": rid.lower(), "targets": targets,
+                                          "digest": found, "doneAt": done_at})
+    loc = normalize_location(str(registry.get("location", "")))
+    url = (f"{req.world.base_url}/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/locations/{loc}/"
+           f"operationResults/{token}?api-version={req.query.get('api-version', '')}")
+    return Response(202, None, {"Location": url, "Retry-After": "5"})
+
+
+def import_operation(req: Request) -> Response:
+    """202 until the copy is done; then the tags point at the digest (200, no body)."""
+    require_subscription(req)
+    op = req.world.model.operation(req.params["op"])
+    if op is None or op.get("kind") != "importImage":
+        raise ArmError(404, "NotFound", f"Operation {req.params['op']} was not found.")
+    if time.time() < float(op["doneAt"]):
+        return Response(202, None, {"Location": f"{req.world.base_url}{req.path}?api-version="
+                                                f"{req.query.get('api-version', '')}", "Retry-After": "5"})
+    with req.world.model.lock:
+        held = req.world.model.data.setdefault("registryImages", {}).setdefault(op["registry"], {})
+        for target in op["targets"]:
+            held[target] = op["digest"]
+    return Response(200, None)
+
+
 def register(router: Router) -> None:
     router.add("POST", "/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/checkNameAvailability", check_name)
+    router.add("POST", REGISTRIES + "/importImage", import_image)
+    router.add("GET", "/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/locations/{loc}/operationResults/{op}",
+               import_operation)

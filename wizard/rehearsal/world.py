@@ -16,6 +16,9 @@ class World:
     faults: FaultPlan
     pace: float
     base_url: str = ""
+    # The key the rehearsal signs its tokens with: a route that receives a token in a body
+    # (run command's clusterToken) verifies it as the Kubernetes API server would.
+    signing_key: bytes = b""
 
     def azure_minutes_to_real(self, minutes: float) -> float:
         return minutes * 60.0 / self.pace
