@@ -184,7 +184,7 @@ def _check_repository(ctx: StepContext) -> Finding:
 
 BOOTSTRAP = StepDefinition(
     id="bootstrap",
-    title="Bootstrap (images, GitOps)",
+    title="Bootstrap",
     summary="Images through the registry's quarantine, Flux GitOps, and a look inside the private cluster.",
     lesson="bootstrap.md",
     built=True,

@@ -90,10 +90,6 @@ PART_COMPLETED = "part.completed"
 """One part of a step's action sequence finished (images, GitOps, compliance); a resume does
 not repeat it."""
 
-RUN_COMMAND = "run_command.completed"
-"""A command ran inside the cluster through AKS run command: the command, the SHA-256 of each
-attached file, exit code and output (the cluster token is never recorded)."""
-
 ACTION_COMPLETED = "action.completed"
 """A non-deployment action of a step finished (e.g. a role assignment or a CLI call)."""
 
@@ -155,7 +151,6 @@ KINDS: tuple[str, ...] = (
     IMAGE_IMPORT_FAILED,
     WAIT_STATE,
     PART_COMPLETED,
-    RUN_COMMAND,
     ACTION_COMPLETED,
     STEP_COMPLETED,
     STEP_FAILED,

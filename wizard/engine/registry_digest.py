@@ -9,7 +9,9 @@ the same digest makes ``live/`` exactly what was quarantined.
 
 A registry that wants a token says so with ``401`` and a ``WWW-Authenticate: Bearer
 realm=…,service=…,scope=…`` challenge (Docker Hub does, even for anonymous pulls); the token
-comes from that realm, with the operator's registry credentials when given."""
+comes from that realm, with the operator's registry credentials when given. A HEAD does not
+count against Docker Hub's pull limit ("Using GET emulates a real pull and counts towards the
+limit. Using HEAD won't.", docker/docs content/manuals/docker-hub/usage/pulls.md)."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ class CommandOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.state == "Succeeded" and self.exit_code == 0
+        return self.state.lower() == "succeeded" and self.exit_code == 0  # AKS answers "succeeded"
 
     def as_evidence(self) -> dict[str, Any]:
         return {"command": self.command, "exit_code": self.exit_code, "state": self.state, "reason": self.reason,

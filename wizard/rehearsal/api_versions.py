@@ -48,13 +48,14 @@ def load_catalog(path: Path = CATALOG_FILE) -> Catalog:
 
 
 def path_type(path: str) -> str | None:
-    """The resource type (or ARM operation family) a request path addresses; None for Graph.
+    """The resource type (or ARM operation family) a request path addresses; None for Graph
+    and the registry API.
 
     Follows ARM's own reading of a path: the segments after the last ``/providers/`` are
     namespace, then type/name pairs; a trailing odd segment is a collection or an action."""
     lower = path.lower().rstrip("/")
-    if lower.startswith(("/v1.0", "/beta")):
-        return None
+    if lower.startswith(("/v1.0", "/beta", "/_registries/")):
+        return None  # Graph, and the public container registries' own API (source_registries)
     if "/operationresults/" in lower and "/providers/" not in lower:  # ARM's own; a provider's has its namespace
         return "Microsoft.Resources/operationResults"
     if "/providers/" not in lower:

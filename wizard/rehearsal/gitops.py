@@ -51,9 +51,9 @@ def write_error(rid: str, rtype: str, state: Mapping[str, Any], known: Iterable[
     has_flux = any(str(r.get("type", "")).lower() == EXTENSION and _cluster_of(str(r["id"])) == cluster and
                    str(_props(r).get("extensionType", "")).lower() == "microsoft.flux" for r in listed)
     if not has_flux:
-        return {"code": "ExtensionNotFound", "message": "The microsoft.flux extension is not installed on the cluster; "
-                "install it (Microsoft.KubernetesConfiguration/extensions, extensionType microsoft.flux) before "
-                "creating a Flux configuration."}
+        # the words a Bicep deployment met (Azure/AKS-Construction PR #291); Azure CLI installs the
+        # extension itself first, an ARM template must (MicrosoftDocs/azure-docs#86695)
+        return {"code": "ResourceNotFound", "message": "Extension instance with name 'flux' not found."}
     return None
 
 

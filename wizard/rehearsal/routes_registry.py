@@ -49,7 +49,8 @@ def check_name(req: Request) -> Response:
 # Registries_ImportImage (containerregistry.json 2025-11-01; azure-mgmt-containerregistry
 # 15.0.0's begin_import_image): ImportImageParameters {source {registryUri | resourceId,
 # sourceImage, credentials {username, password}}, targetTags, mode NoForce (default) | Force};
-# 202 with the operation's headers, then the operation's status. What ACR refuses, it refuses
+# 202 with ``Location`` and ``Retry-After`` only (final-state-via location; the spec's examples
+# ImportImageByTag/ByManifestDigest/FromPublicRegistry.json), then the operation's status. What ACR refuses, it refuses
 # here: no right to import, a malformed image reference, a source that does not exist, a
 # target tag that exists with NoForce, and Docker Hub's anonymous pull limit.
 
@@ -80,7 +81,9 @@ def _source_digest(req: Request, source: dict[str, Any], registry_id: str) -> st
             raise ArmError(429, "TooManyRequests", source_registries.RATE_LIMIT)
         found = source_registries.find(req.world.scenario.raw, uri, repo, ref)
     if found is None:
-        raise ArmError(404, "ImageNotFound", f"The source image {image} was not found in the source registry.")
+        # ACR relays the source registry's answer (MicrosoftDocs/azure-docs#90060 quotes it)
+        raise ArmError(400, "InvalidParameters", 'Invalid message NotFound Not Found {"errors":[{"code":'
+                       f'"MANIFEST_UNKNOWN","message":"manifest tagged by \\"{repo}:{ref}\\" is not found"}}]}}')
     return found
 
 
@@ -108,8 +111,8 @@ def import_image(req: Request) -> Response:
     if str(body.get("mode") or "NoForce") == "NoForce":
         clash = [t for t in targets if t in held and held[t] != found]
         if clash:
-            raise ArmError(409, "TagAlreadyExists", f"The target tag {clash[0]} already exists in the registry; "
-                           "import with mode Force to overwrite it.")
+            # ACR's words (Azure/azure-cli#10938); the code is the rehearsal's, not verified
+            raise ArmError(409, "Conflict", f"Tag {clash[0]} already exists in target registry.")
     token = uuid.uuid4().hex
     done_at = time.time() + IMPORT_SECONDS / req.world.pace
     req.world.model.put_operation(token, {"kind": "importImage", "registry": rid.lower(), "targets": targets,

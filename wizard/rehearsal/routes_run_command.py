@@ -5,7 +5,9 @@ managedClusters.json 2026-08-01; azure-mgmt-containerservice's ``begin_run_comma
 the ``Location`` header): the POST is accepted with 202 and a ``Location`` of
 ``commandResults/{id}``, which answers 202 while the command pod runs and then 200 with the
 RunCommandResult (``provisioningState``, ``exitCode``, ``logs``, ``startedAt``,
-``finishedAt``).
+``finishedAt``). Kubernetes refusing the caller is not an ARM error: the command succeeds with
+a non-zero exit code and the API server's words in ``logs`` (the AKS troubleshooting article
+resolve-az-aks-command-invoke-failures.md lists "namespaces is forbidden" as command output).
 
 What AKS refuses is refused here too: a caller without the ``runcommand/action`` right, a
 cluster with run command disabled, an Entra cluster with local accounts off and no (or a
@@ -62,10 +64,9 @@ def _claims(req: Request, props: dict[str, Any]) -> dict[str, Any]:
     problem = verify(f"Bearer {token}" if token else "", req.world.signing_key, (AKS_SERVER_APP,),
                      req.world.scenario.tenant_id)
     if isinstance(problem, TokenProblem):
-        if problem.kind == "missing" and props.get("disableLocalAccounts"):
-            raise ArmError(400, "BadRequest", "clusterToken is required for a cluster with Microsoft Entra "
-                           "integration and local accounts disabled: send a token for the AKS server application "
-                           f"{AKS_SERVER_APP}.")
+        if problem.kind == "missing":  # AKS's words (Azure/azure-rest-api-specs#22480)
+            raise ArmError(400, "MissingAADClusterToken", "This cluster have Azure Active Directory enabled, "
+                           ".clusterToken is required.")
         raise ArmError(400, "BadRequest", f"The clusterToken is not valid for this cluster ({problem.kind}"
                        f"{': ' + problem.detail if problem.detail else ''}): it must be a token of tenant "
                        f"{req.world.scenario.tenant_id} for the AKS server application {AKS_SERVER_APP}.")
@@ -90,6 +91,7 @@ def run_command(req: Request) -> Response:
     rid, props = str(cluster["id"]), dict(cluster.get("properties") or {})
     _refuse_caller(req, rid)
     if (props.get("apiServerAccessProfile") or {}).get("disableRunCommand"):
+        # no published answer quotes this refusal: the code and words are the rehearsal's
         raise ArmError(400, "RunCommandDisabled", "Run command is disabled for this cluster "
                        "(apiServerAccessProfile.disableRunCommand is true).")
     command = str((req.body or {}).get("command") or "").strip()
@@ -131,8 +133,9 @@ def command_result(req: Request) -> Response:
     if time.time() < run["finishedAt"]:
         return Response(202, None, {"Location": f"{req.world.base_url}{req.path}?api-version="
                                                 f"{req.query.get('api-version', '')}", "Retry-After": "5"})
+    # lower case, as the spec's example RunCommandResultSucceed.json (2026-08-01) answers
     return Response(200, {"id": req.params["id"], "properties": {
-        "provisioningState": "Succeeded", "exitCode": run["exitCode"], "startedAt": _stamp(run["startedAt"]),
+        "provisioningState": "succeeded", "exitCode": run["exitCode"], "startedAt": _stamp(run["startedAt"]),
         "finishedAt": _stamp(run["finishedAt"]), "logs": run["logs"], "reason": ""}})
 
 
