@@ -54,6 +54,13 @@ def check_name(req: Request) -> Response:
 # here: no right to import, a malformed image reference, a source that does not exist, a
 # target tag that exists with NoForce, and Docker Hub's anonymous pull limit.
 
+def retry_after(req: Request, azure_seconds: float = 5.0) -> str:
+    """Retry-After on the rehearsal's clock: ARM's five seconds, at the rehearsal's pace (the
+    SDK's poller honours the header, so Azure's own value would make a rehearsal wait in
+    real seconds)."""
+    return str(max(0, round(azure_seconds / req.world.pace)))
+
+
 def _images(req: Request, registry_id: str) -> dict[str, str]:
     return req.world.model.data.setdefault("registryImages", {}).setdefault(registry_id.lower(), {})
 
@@ -120,7 +127,7 @@ def import_image(req: Request) -> Response:
     loc = normalize_location(str(registry.get("location", "")))
     url = (f"{req.world.base_url}/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/locations/{loc}/"
            f"operationResults/{token}?api-version={req.query.get('api-version', '')}")
-    return Response(202, None, {"Location": url, "Retry-After": "5"})
+    return Response(202, None, {"Location": url, "Retry-After": retry_after(req)})
 
 
 def import_operation(req: Request) -> Response:
@@ -131,7 +138,7 @@ def import_operation(req: Request) -> Response:
         raise ArmError(404, "NotFound", f"Operation {req.params['op']} was not found.")
     if time.time() < float(op["doneAt"]):
         return Response(202, None, {"Location": f"{req.world.base_url}{req.path}?api-version="
-                                                f"{req.query.get('api-version', '')}", "Retry-After": "5"})
+                                                f"{req.query.get('api-version', '')}", "Retry-After": retry_after(req)})
     with req.world.model.lock:
         held = req.world.model.data.setdefault("registryImages", {}).setdefault(op["registry"], {})
         for target in op["targets"]:

@@ -26,6 +26,7 @@ from typing import Any
 from wizard.rehearsal import kube_objects, kubectl, permissions, routes_directory
 from wizard.rehearsal.http_types import ArmError, Request, Response, not_found
 from wizard.rehearsal.router import Router
+from wizard.rehearsal.routes_registry import retry_after
 from wizard.rehearsal.routes_subscriptions import require_subscription
 from wizard.rehearsal.tokens import TokenProblem, verify
 
@@ -116,7 +117,7 @@ def run_command(req: Request) -> Response:
             "cluster": rid.lower(), "exitCode": exit_code, "logs": logs, "startedAt": now,
             "finishedAt": now + POD_SECONDS / req.world.pace}
     url = f"{req.world.base_url}{rid}/commandResults/{command_id}?api-version={req.query.get('api-version', '')}"
-    return Response(202, None, {"Location": url, "Retry-After": "5"})
+    return Response(202, None, {"Location": url, "Retry-After": retry_after(req)})
 
 
 def _stamp(seconds: float) -> str:
@@ -132,7 +133,7 @@ def command_result(req: Request) -> Response:
         raise ArmError(404, "NotFound", f"Command result {req.params['id']} was not found.")
     if time.time() < run["finishedAt"]:
         return Response(202, None, {"Location": f"{req.world.base_url}{req.path}?api-version="
-                                                f"{req.query.get('api-version', '')}", "Retry-After": "5"})
+                                                f"{req.query.get('api-version', '')}", "Retry-After": retry_after(req)})
     # lower case, as the spec's example RunCommandResultSucceed.json (2026-08-01) answers
     return Response(200, {"id": req.params["id"], "properties": {
         "provisioningState": "succeeded", "exitCode": run["exitCode"], "startedAt": _stamp(run["startedAt"]),
