@@ -53,7 +53,7 @@ def test_headless_rehearsal_writes_nothing_before_each_approval(tmp_path: Path) 
     identity_approved = next(_when(r["ts"]) for r in records
                              if r["kind"] == "preview.approved" and r["step"] == "identity")
     graph_writes = [e for e in writes if e["path"].startswith("/v1.0/")]
-    assert [e["path"].split("/")[2] for e in graph_writes] == ["groups", "groups", "users", "groups"]
+    assert [e["path"].split("/")[2] for e in graph_writes] == ["groups", "groups", "users", "groups", "groups"]
     assert all(_when(e["ts"]) >= identity_approved for e in graph_writes)
     assert not any(e["method"] == "PUT" and e["path"].lower().endswith("/resourcegroups/"
                    "rg-enterprise-networking-hubs-eastus2") for e in entries)  # the deployment makes the group
