@@ -171,6 +171,10 @@ def _check_repository(ctx: StepContext) -> Finding:
     a = ctx.answers
     known = _known(a)
     evidence = {"url": a["repository_url"], "branch": a["repository_branch"], "path": a["repository_path"]}
+    if _private(a) and not (ctx.secrets and ctx.secrets.get(GIT_TOKEN)):
+        return Finding.fail("A private repository needs a read-only token, and none is stored.",
+                            "Give the repository token in this step's decisions (key e), or make the repository "
+                            "public to the cluster; then re-run the checks (c).", **evidence)
     if str(a["repository_url"]).lower().rstrip("/") == DEFAULT_REPOSITORY.lower():
         return Finding.ok("Flux will follow the general reference's public repository unforked: fine to learn with, "
                           "but a cluster should follow a repository your team controls (fork it before production).",

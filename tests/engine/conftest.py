@@ -52,6 +52,10 @@ DICT_SCENARIOS: dict[str, dict[str, Any]] = {
     # 26 vCPUs free: more than the 14 needed at start, fewer than the 40 at peak + surge.
     "tight-quota": {"extends": "default", "regions": {"eastus2": {"computeUsages": {
         "cores": {"limit": 30}, "standardDDv5Family": {"limit": 30}}}}},
+    # The user may read the subscription and nothing more.
+    "reader-only": {"extends": "default", "roleAssignments": [
+        {"name": "0a4b5c6d-7e8f-4091-a2b3-c4d5e6f70813", "scope": "/subscriptions/2d6f9a1b-4c3e-4b7a-8f15-0a9e8d7c6b51",
+         "role": "Reader"}]},
     # Standard_D4d_v5 is restricted out of zone 3.
     "zone-restricted-size": {"extends": "default", "vmSkus": _zone_restricted_skus()},
     # Standard_D2d_v5 (the system pool's size) is not offered at all.

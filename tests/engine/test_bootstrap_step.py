@@ -173,3 +173,36 @@ def test_run_command_refuses_without_a_cluster_token(prepared_workspace: Any) ->
             raise AssertionError("AKS refuses a run command without the cluster token")
         except HttpResponseError as exc:
             assert exc.error is not None and exc.error.code == "MissingAADClusterToken"
+
+
+def test_the_azure_checks_fail_on_what_would_stop_the_step(make_ctx: Any) -> None:
+    """Reader cannot import or run commands; an unregistered Microsoft.KubernetesConfiguration
+    stops the Flux deployment before it starts (with the register fix)."""
+    from steps.bootstrap import BOOTSTRAP
+    from wizard.engine.contract import CheckStatus
+
+    def check(check_id: str, scenario: str) -> Any:
+        return next(c for c in BOOTSTRAP.checks if c.id == check_id).run(make_ctx(scenario, step_id="bootstrap"))
+
+    assert check("bootstrap.rights", "reader-only").status is CheckStatus.FAIL
+    assert check("bootstrap.rights", "default").status is CheckStatus.PASS
+    unregistered = check("bootstrap.providers", "unregistered-provider")
+    assert unregistered.status is CheckStatus.FAIL and "Microsoft.KubernetesConfiguration" in unregistered.summary
+
+
+def test_verification_fails_on_a_missing_namespace_and_on_no_constraint_templates(prepared_workspace: Any) -> None:
+    with prepared_workspace(EARLIER) as ws:
+        runner, _ = _approved(ws, expected_namespaces="a0008, a0042")
+        # the Azure Policy add-on switched off behind the wizard's back: Gatekeeper has nothing
+        cluster_id = ws.session.step("cluster").outputs["cluster_id"]
+        model = ws.backend.model
+        with model.lock:
+            stored = model.data["resources"][cluster_id.lower()]
+            stored["properties"]["addonProfiles"]["azurepolicy"]["enabled"] = False
+        try:
+            runner.deploy()
+            raise AssertionError("verification should fail")
+        except AzureCallFailed as exc:
+            assert "Flux has not created a0042" in exc.failure.message
+            assert "no constraint templates" in exc.failure.message
+        assert runner.state.checks["bootstrap.nodes"]["status"] == "pass"
