@@ -16,13 +16,13 @@ from typing import Any, Mapping
 from checks import in_cluster, providers
 from checks.access import assigned_roles
 from checks.cluster_inputs import check_earlier_outputs
+from checks.roles import CONTRIBUTOR, OWNER
 from steps import bootstrap_flux as flux
 from wizard.engine.contract import (ActionSequence, ArmDeployment, Check, Choice, Field, FieldKind, Finding,
                                     GroupTemplate, ImageImports, OutputSpec, Part, ResourceWait, SourceImage,
                                     StepContext, StepDefinition, WaitVerdict)
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "azure"
-OWNER, CONTRIBUTOR = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "b24988ac-6180-42a0-ab88-20f7382dd24c"
 DEFAULT_REPOSITORY = "https://github.com/mspnp/aks-baseline"
 GIT_TOKEN = "bootstrap.repository_token"
 DOCKER_HUB_TOKEN = "bootstrap.docker_hub_token"

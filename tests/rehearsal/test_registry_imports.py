@@ -68,3 +68,13 @@ def test_docker_hub_refuses_an_anonymous_import_when_the_limit_is_reached(start_
     with pytest.raises(HttpResponseError) as limited:
         _import(ctx, ImportSource(registry_uri="docker.io", source_image=f"library/traefik@{found}"), "q/t:1")
     assert limited.value.status_code == 429 and "You have reached your pull rate limit" in str(limited.value)
+
+
+def test_an_import_without_the_right_is_refused_as_arm_refuses(start_backend: Any) -> None:
+    backend, ctx = start_backend({"extends": "default", "roleAssignments": [
+        {"name": "0a4b5c6d-7e8f-4091-a2b3-c4d5e6f70814", "scope": f"/subscriptions/{SUB}", "role": "Reader"}]})
+    _registry(backend)
+    with pytest.raises(HttpResponseError) as refused:
+        _import(ctx, ImportSource(registry_uri="mcr.microsoft.com", source_image="dotnet/samples:aspnetapp"), "q/t:1")
+    assert refused.value.status_code == 403 and refused.value.error.code == "AuthorizationFailed"
+    assert "Microsoft.ContainerRegistry/registries/importImage/action" in str(refused.value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
+from wizard.rehearsal.http_types import ArmError
 from wizard.rehearsal.role_catalog import BUILT_IN_ROLES, role_guid_by_name
 
 
@@ -39,6 +40,16 @@ def _blocks(scenario: Any, scope: str) -> list[dict[str, Any]]:
 def may(scenario: Any, action: str, scope: str) -> bool:
     return any(any(_matches(a, action) for a in block["actions"]) and
                not any(_matches(n, action) for n in block["notActions"]) for block in _blocks(scenario, scope))
+
+
+def require(scenario: Any, action: str, scope: str) -> None:
+    """Raise ARM's AuthorizationFailed for an action the signed-in user may not perform."""
+    if may(scenario, action, scope):
+        return
+    user = scenario.user
+    raise ArmError(403, "AuthorizationFailed", f"The client '{user['userPrincipalName']}' with object id "
+                   f"'{user['oid']}' does not have authorization to perform action '{action}' over scope '{scope}' "
+                   "or the scope is invalid. If access was recently granted, please refresh your credentials.")
 
 
 def write_refusal(scenario: Any, resource_type: str, name: str, resource_id: str) -> dict[str, Any] | None:

@@ -37,12 +37,7 @@ def run_template(req: Request) -> Response:
     sub = require_subscription(req, write=True)["subscriptionId"]
     template = _template(req)
     rid = str(template["id"])
-    if not permissions.may(req.world.scenario, "Microsoft.VirtualMachineImages/imageTemplates/run/action", rid):
-        user = req.world.scenario.user
-        raise ArmError(403, "AuthorizationFailed", f"The client '{user['userPrincipalName']}' with object id "
-                       f"'{user['oid']}' does not have authorization to perform action "
-                       f"'Microsoft.VirtualMachineImages/imageTemplates/run/action' over scope '{rid}' or the scope "
-                       "is invalid. If access was recently granted, please refresh your credentials.")
+    permissions.require(req.world.scenario, "Microsoft.VirtualMachineImages/imageTemplates/run/action", rid)
     status = (template.get("properties") or {}).get("lastRunStatus") or {}
     if status.get("runState") in ("Running", "Canceling"):
         raise ArmError(409, "Conflict", f"Image template {template['name']} is already running a build; wait for it to "

@@ -101,12 +101,7 @@ def import_image(req: Request) -> Response:
     if registry is None:
         raise not_found("Resource", f"Microsoft.ContainerRegistry/registries/{req.params['name']}", req.params["rg"])
     rid = str(registry["id"])
-    if not permissions.may(req.world.scenario, IMPORT_ACTION, rid):
-        user = req.world.scenario.user
-        raise ArmError(403, "AuthorizationFailed", f"The client '{user['userPrincipalName']}' with object id "
-                       f"'{user['oid']}' does not have authorization to perform action '{IMPORT_ACTION}' over scope "
-                       f"'{rid}' or the scope is invalid. If access was recently granted, please refresh your "
-                       "credentials.")
+    permissions.require(req.world.scenario, IMPORT_ACTION, rid)
     body = req.body or {}
     source, targets = dict(body.get("source") or {}), [str(t) for t in body.get("targetTags") or []]
     if not targets:

@@ -47,15 +47,6 @@ def _cluster(req: Request) -> dict[str, Any]:
     return found
 
 
-def _refuse_caller(req: Request, rid: str) -> None:
-    if permissions.may(req.world.scenario, ACTION, rid):
-        return
-    user = req.world.scenario.user
-    raise ArmError(403, "AuthorizationFailed", f"The client '{user['userPrincipalName']}' with object id "
-                   f"'{user['oid']}' does not have authorization to perform action '{ACTION}' over scope '{rid}' or "
-                   "the scope is invalid. If access was recently granted, please refresh your credentials.")
-
-
 def _claims(req: Request, props: dict[str, Any]) -> dict[str, Any]:
     """The cluster token's claims; an Entra cluster without local accounts needs one."""
     token = str((req.body or {}).get("clusterToken") or "")
@@ -90,7 +81,7 @@ def run_command(req: Request) -> Response:
     require_subscription(req, write=True)
     cluster = _cluster(req)
     rid, props = str(cluster["id"]), dict(cluster.get("properties") or {})
-    _refuse_caller(req, rid)
+    permissions.require(req.world.scenario, ACTION, rid)
     if (props.get("apiServerAccessProfile") or {}).get("disableRunCommand"):
         # no published answer quotes this refusal: the code and words are the rehearsal's
         raise ArmError(400, "RunCommandDisabled", "Run command is disabled for this cluster "
