@@ -111,6 +111,7 @@ def _check_subnets(ctx: StepContext) -> Finding:
 def _outputs(groups: Mapping[str, Mapping[str, Any]], ctx: StepContext) -> dict[str, Any]:
     spoke, a = groups.get("spoke", {}), ctx.answers
     return {"spoke_vnet_id": spoke.get("vnetId"), "subnet_ids": spoke.get("subnetIds") or {},
+            "subnet_prefixes": tpl.subnet_prefixes(a),
             "ingress_ip": a["ingress_ip"], "app_gateway_public_ip": spoke.get("appGatewayPublicIp"),
             "app_gateway_public_ip_id": spoke.get("appGatewayPublicIpId"),
             "private_dns_zone_ids": spoke.get("privateDnsZoneIds") or {}, "resource_group": a["resource_group"],

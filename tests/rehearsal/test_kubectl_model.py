@@ -52,7 +52,7 @@ def test_flux_namespaces_appear_only_once_the_configuration_complies() -> None:
 
 
 def test_what_is_not_modelled_fails_loudly() -> None:
-    assert run("kubectl get pods", ADMIN, _view())[0] == 1  # not modelled: "the server doesn't have a resource type"
+    assert run("kubectl get secrets", ADMIN, _view())[0] == 1  # not modelled: "the server doesn't have a resource type"
     assert run("kubectl frobnicate", ADMIN, _view()) == (1, 'error: unknown command "frobnicate" for "kubectl"\n')
     assert run("ls", ADMIN, _view())[0] == 127
     assert run("kubectl get nodes -o yaml", ADMIN, _view())[0] == 1

@@ -401,10 +401,52 @@ class ResourceWait:
     remedy: str = ""
 
 
+def _no_files(ctx: StepContext) -> Mapping[str, str]:
+    return {}
+
+
+def _no_changes(ctx: StepContext) -> tuple[PlannedChange, ...]:
+    return ()
+
+
+@dataclass(frozen=True)
+class KubeCommand:
+    """One command run inside the private cluster through AKS run command, with files attached
+    (manifests) as its working directory. Without ``judge`` the command must exit 0; with one,
+    its outcome (exit code and output, ``wizard.engine.run_command.CommandOutcome``) is judged
+    as a check with evidence, e.g. a probe that must be refused. ``diagnose`` is a read command
+    whose output explains a failure (a Deployment's conditions after a stalled rollout);
+    ``changes`` says in the preview what the command applies."""
+
+    key: str
+    title: str
+    command: Callable[[StepContext], str]
+    files: Callable[[StepContext], Mapping[str, str]] = _no_files
+    judge: Callable[[Any, StepContext], Finding] | None = None
+    diagnose: Callable[[StepContext], str] | None = None
+    changes: Callable[[StepContext], tuple[PlannedChange, ...]] = _no_changes
+    remedy: str = ""
+
+
+@dataclass(frozen=True)
+class ClusterCommands:
+    """Commands run in order inside a private cluster through run command: the API server
+    has no public address, so this is how the wizard applies and probes without line of sight.
+    Each command, its files' SHA-256 and its output are audited (``run_command.completed``)."""
+
+    cluster_id: Callable[[StepContext], str]
+    commands: tuple[KubeCommand, ...]
+
+
+def _wanted_always(answers: Mapping[str, Any]) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class Part:
     key: str
-    action: "ArmDeployment | ImageImports | ResourceWait"
+    action: "ArmDeployment | ImageImports | ResourceWait | ClusterCommands"
+    wanted: Callable[[Mapping[str, Any]], bool] = _wanted_always  # a decision can leave a part out
 
 
 @dataclass(frozen=True)
@@ -418,7 +460,8 @@ class ActionSequence:
     outputs: Callable[[Mapping[str, Mapping[str, Any]], StepContext], dict[str, Any]]
 
 
-StepAction = ArmDeployment | DirectoryObjects | LocalAction | ImageBuild | ImageImports | ResourceWait | ActionSequence
+StepAction = (ArmDeployment | DirectoryObjects | LocalAction | ImageBuild | ImageImports | ResourceWait | ClusterCommands
+              | ActionSequence)
 
 
 @dataclass(frozen=True)

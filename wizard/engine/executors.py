@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from wizard.engine.contract import (ActionSequence, ArmDeployment, DirectoryObjects, ImageBuild, ImageImports,
-                                    LocalAction, Preview, ResourceWait, StepAction, StepContext)
+from wizard.engine.contract import (ActionSequence, ArmDeployment, ClusterCommands, DirectoryObjects, ImageBuild,
+                                    ImageImports, LocalAction, Preview, ResourceWait, StepAction, StepContext)
 from wizard.engine.events import ActionProgress
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,6 +89,12 @@ def _resource_wait(runner: "StepRunner", action: ResourceWait) -> Executor:
     return ResourceWaitStep(runner, action)
 
 
+def _cluster_commands(runner: "StepRunner", action: ClusterCommands) -> Executor:
+    from wizard.engine.cluster_commands import ClusterCommandsStep
+
+    return ClusterCommandsStep(runner, action)
+
+
 def _sequence(runner: "StepRunner", action: ActionSequence) -> Executor:
     from wizard.engine.sequence import SequenceStep
 
@@ -100,6 +106,7 @@ EXECUTORS: dict[type, Callable[[Any, Any], Executor]] = {
     ImageBuild: _image_build,
     ImageImports: _image_imports,
     ResourceWait: _resource_wait,
+    ClusterCommands: _cluster_commands,
     ActionSequence: _sequence,
     DirectoryObjects: _directory,
     LocalAction: LocalStep,

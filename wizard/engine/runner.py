@@ -127,7 +127,9 @@ class StepRunner:
         return {}
 
     # -- checks --------------------------------------------------------------------------
-    def _record_check(self, result: CheckResult) -> None:
+    def record_check(self, result: CheckResult) -> None:
+        """Keep a check result in the step's state and the audit log (preflight, verify, or a
+        check an action judged, such as an in-cluster probe)."""
         f = result.finding
         self.state.checks[result.check_id] = {"status": f.status.value, "summary": f.summary, "remedy": f.remedy,
                                               "title": result.title}
@@ -152,7 +154,7 @@ class StepRunner:
                                 {"check": check.id, "title": check.title, "reason": check.not_applicable})
         results = run_all(self.applicable_checks(), ctx,
                           on_start=lambda c: self.sink(CheckStarted(self.step.id, c.id, c.title)),
-                          on_done=self._record_check)
+                          on_done=self.record_check)
         self._settle_check_status()
         return results
 
@@ -179,7 +181,7 @@ class StepRunner:
         self.session.record("remedy.applied", self.step.id, {"check": check_id, "ok": True, "action": what})
         self.sink(Notice(self.step.id, what))
         result = run_one(check, ctx)
-        self._record_check(result)
+        self.record_check(result)
         self._settle_check_status()
         return result
 
@@ -320,7 +322,7 @@ class StepRunner:
             if not check.applies(self.state.answers):
                 continue
             result = run_one(check, ctx)
-            self._record_check(result)
+            self.record_check(result)
             if result.status is CheckStatus.PASS or self._accepted(result):
                 continue
             if result.status is CheckStatus.WARN and check.advisory:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from wizard.engine.contract import ActionSequence, ArmDeployment, Preview, StepContext
+from wizard.engine.contract import ActionSequence, ArmDeployment, Part, Preview, StepContext
 from wizard.engine.events import Notice
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,6 +30,10 @@ class SequenceStep:
 
         return executor_for(self.runner, part_action)
 
+    def _wanted(self, ctx: StepContext) -> list[Part]:
+        """The parts the step's decisions call for (disabling run command is a decision)."""
+        return [p for p in self.action.parts if p.wanted(ctx.answers)]
+
     @property
     def name(self) -> str:
         """The step's deployment name, for the screens that show it."""
@@ -42,7 +46,7 @@ class SequenceStep:
         changes: list[Any] = []
         notes: list[str] = []
         template = parameters = correlation = ""
-        for part in self.action.parts:
+        for part in self._wanted(ctx):
             shown = self._executor(part.action).preview(ctx)
             changes += list(shown.changes)
             notes += [n for n in shown.notes if n not in notes]
@@ -53,7 +57,7 @@ class SequenceStep:
     def deploy(self, ctx: StepContext) -> dict[str, Any]:
         runner = self.runner
         results: dict[str, dict[str, Any]] = {}
-        for part in self.action.parts:
+        for part in self._wanted(ctx):
             key = f"part:{part.key}"
             done = runner.state.operations.get(key)
             if done and done.get("status") == "succeeded":

@@ -52,7 +52,7 @@ def _error(code: str, message: str, details: list[dict[str, Any]] | None = None)
     return out
 
 
-def _granted(principal: str, scope: str, roles: set[str], assignments: Iterable[Mapping[str, Any]]) -> bool:
+def granted(principal: str, scope: str, roles: set[str], assignments: Iterable[Mapping[str, Any]]) -> bool:
     """Does an assignment of one of ``roles`` to ``principal`` cover ``scope`` (at it or above)?"""
     target = scope.lower().rstrip("/")
     for entry in assignments:
@@ -116,7 +116,7 @@ def cluster_error(rid: str, body: Mapping[str, Any], find: Finder,
                           "delegated subnet. Please check https://aka.ms/adv-network-prerequest for more details.")
         if udr and (refused := _route_error(subnet_id, subnet, find)):
             return refused
-        if principal and not _granted(principal, subnet_id, SUBNET_JOIN[0], assignments):
+        if principal and not granted(principal, subnet_id, SUBNET_JOIN[0], assignments):
             return _linked_denied(principal, rid, SUBNET_JOIN[1], subnet_id)
     api = props.get("apiServerAccessProfile") or {}
     linked = [(str(api.get("subnetId")), SUBNET_JOIN)] if api.get("enableVnetIntegration") and api.get("subnetId") \
@@ -125,7 +125,7 @@ def cluster_error(rid: str, body: Mapping[str, Any], find: Finder,
     if zone.lower().startswith("/subscriptions/"):
         linked.append((zone, ZONE_WRITE))
     for scope, (roles, action) in linked:
-        if principal and not _granted(principal, scope, roles, assignments):
+        if principal and not granted(principal, scope, roles, assignments):
             return _linked_denied(principal, rid, action, scope)
     return None
 
@@ -143,7 +143,7 @@ def gateway_error(rid: str, body: Mapping[str, Any], find: Finder,
         vault_ids = [str(a.get("id", "")) for a in assignments
                      if str(a.get("type", "")).lower() == "microsoft.keyvault/vaults"
                      and str(a.get("name", "")).lower() == vault]
-        allowed = any(_granted(p, v, SECRET_READ, assignments) for p in principals if p for v in vault_ids)
+        allowed = any(granted(p, v, SECRET_READ, assignments) for p in principals if p for v in vault_ids)
         vault_body = find(vault_ids[0]) if vault_ids else None
         closed = str((_props(vault_body).get("networkAcls") or {}).get("bypass", "AzureServices")).lower() == "none" \
             and (str(_props(vault_body).get("publicNetworkAccess", "")).lower() == "disabled"

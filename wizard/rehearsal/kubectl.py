@@ -1,10 +1,13 @@
-"""The ``kubectl`` forms a rehearsal run command answers, from the cluster's derived objects.
+"""The ``kubectl`` forms a rehearsal run command answers, from the cluster's objects.
 
-Only what the wizard runs is modelled: ``get`` of nodes, namespaces and constraint templates
-(plain or ``-o json``), and ``auth can-i``. Anything else is refused the way kubectl or the
-pod's shell refuses it (an unknown resource type, an unknown command, a program that is not
-there), with a non-zero exit code, so a wizard command the rehearsal cannot answer fails
-loudly instead of passing quietly.
+Modelled: ``get`` of nodes, namespaces and constraint templates (derived from what ARM
+knows) and of what was applied (Deployments with their status, the pods and Warning events
+derived from them, Services, Ingresses, NetworkPolicies…), plain or ``-o json``;
+``apply -f .`` over the attached files (``kube_store``); ``rollout status``
+(``kube_workloads``); ``run … -- wget`` (``kube_probe``); ``auth can-i``. Anything else is
+refused the way kubectl or the pod's shell refuses it (an unknown resource type, an unknown
+command, a program that is not there), with a non-zero exit code, so a wizard command the
+rehearsal cannot answer fails loudly instead of passing quietly.
 
 Access follows Kubernetes RBAC on an Entra-integrated cluster: members of the cluster's
 admin groups (``aadProfile.adminGroupObjectIDs``) are bound to cluster-admin; anyone else
@@ -15,12 +18,15 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-RESOURCES = {"nodes": "nodes", "node": "nodes", "no": "nodes", "namespaces": "namespaces", "namespace": "namespaces",
-             "ns": "namespaces", "constrainttemplates": "constrainttemplates",
-             "constrainttemplate": "constrainttemplates"}
+from wizard.rehearsal import kube_probe, kube_store, kube_workloads
+from wizard.rehearsal.kube_admission import Constraint
+from wizard.rehearsal.kube_store import ApplyContext, Kind, Objects
+
+DERIVED = {"nodes": "nodes", "node": "nodes", "no": "nodes", "constrainttemplates": "constrainttemplates",
+           "constrainttemplate": "constrainttemplates"}
 GROUPS = {"nodes": "", "namespaces": "", "constrainttemplates": "templates.gatekeeper.sh"}
 
 
@@ -31,13 +37,26 @@ class Caller:
     admin: bool  # a member of one of the cluster's admin groups
 
 
+def _nothing() -> list[Constraint]:
+    return []
+
+
+def _no_surroundings() -> kube_workloads.Surroundings:
+    return kube_workloads.Surroundings([], [], lambda ref: "", lambda spc, sa: "")
+
+
 @dataclass(frozen=True)
 class ClusterView:
-    """What kubectl may read: built lazily, since most commands need one kind only."""
+    """What kubectl may read and change: built lazily, since most commands need one kind only."""
 
     nodes: Callable[[], list[dict[str, Any]]]
     namespaces: Callable[[], list[str]]
     constraint_templates: Callable[[], list[str]]
+    objects: Objects = field(default_factory=lambda: Objects({}))
+    surroundings: Callable[[], kube_workloads.Surroundings] = _no_surroundings
+    addons: Mapping[str, Any] = field(default_factory=dict)
+    constraints: Callable[[], list[Constraint]] = _nothing
+    files: Mapping[str, str] = field(default_factory=dict)
 
 
 def _forbidden(caller: Caller, resource: str, verb: str = "list") -> tuple[int, str]:
@@ -46,54 +65,113 @@ def _forbidden(caller: Caller, resource: str, verb: str = "list") -> tuple[int, 
                f'"{resource}" in API group "{group}" at the cluster scope\n')
 
 
-def _items(resource: str, view: ClusterView) -> list[dict[str, Any]]:
+def _derived(resource: str, view: ClusterView) -> list[dict[str, Any]]:
     if resource == "nodes":
         return view.nodes()
-    if resource == "namespaces":
-        return [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}, "status": {"phase": "Active"}}
-                for n in view.namespaces()]
     return [{"apiVersion": "templates.gatekeeper.sh/v1", "kind": "ConstraintTemplate", "metadata": {"name": n}}
             for n in view.constraint_templates()]
 
 
-def _table(resource: str, items: list[dict[str, Any]]) -> str:
+def _stored(kind: Kind, namespace: str | None, view: ClusterView) -> list[dict[str, Any]]:
+    if kind.kind == "Namespace":
+        return [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}, "status": {"phase": "Active"}}
+                for n in view.namespaces()]
+    if kind.kind in ("Pod", "Event"):
+        pods, events = kube_workloads.all_pods(view.objects, view.surroundings(), namespace)
+        return pods if kind.kind == "Pod" else events
+    items = view.objects.of(kind, namespace)
+    if kind.kind == "Deployment":
+        around = view.surroundings()
+        return [kube_workloads.with_status(d, kube_workloads.workload(d, view.objects, around)) for d in items]
+    return items
+
+
+def _row(item: Mapping[str, Any]) -> tuple[str, ...]:
+    kind, meta, status = item.get("kind"), item.get("metadata") or {}, item.get("status") or {}
+    if kind == "Node":
+        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in status["conditions"])
+        return meta["name"], "Ready" if ready else "NotReady", status["nodeInfo"]["kubeletVersion"]
+    if kind == "Namespace":
+        return meta["name"], "Active"
+    if kind == "Deployment":
+        want = (item.get("spec") or {}).get("replicas", 1)
+        return meta["name"], f"{status.get('readyReplicas', 0)}/{want}", str(status.get("availableReplicas", 0))
+    if kind == "Pod":
+        waiting = [s["state"].get("waiting", {}).get("reason") for s in status.get("containerStatuses") or []
+                   if "waiting" in s["state"]]
+        return meta["name"], waiting[0] if waiting else status.get("phase", "")
+    if kind == "Event":
+        return str(item.get("reason")), f"{item['involvedObject']['kind'].lower()}/{item['involvedObject']['name']}", \
+            str(item.get("message"))
+    return (meta["name"],)
+
+
+HEADERS = {"Node": ("NAME", "STATUS", "VERSION"), "Namespace": ("NAME", "STATUS"),
+           "Deployment": ("NAME", "READY", "AVAILABLE"), "Pod": ("NAME", "STATUS"),
+           "Event": ("REASON", "OBJECT", "MESSAGE")}
+
+
+def _table(items: list[dict[str, Any]]) -> str:
     if not items:
         return "No resources found\n"
-    if resource == "nodes":
-        rows = [("NAME", "STATUS", "VERSION")] + [
-            (i["metadata"]["name"], "Ready" if any(c["type"] == "Ready" and c["status"] == "True"
-                                                   for c in i["status"]["conditions"]) else "NotReady",
-             i["status"]["nodeInfo"]["kubeletVersion"]) for i in items]
-    elif resource == "namespaces":
-        rows = [("NAME", "STATUS")] + [(i["metadata"]["name"], "Active") for i in items]
-    else:
-        rows = [("NAME",)] + [(i["metadata"]["name"],) for i in items]
+    rows = [HEADERS.get(str(items[0].get("kind")), ("NAME",))] + [_row(i) for i in items]
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     return "".join("   ".join(cell.ljust(widths[c]) for c, cell in enumerate(row)).rstrip() + "\n" for row in rows)
+
+
+def _flags(rest: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    flags, positional, index = {}, [], 0
+    aliases = {"-o": "output", "-n": "namespace", "-l": "selector", "-A": "all-namespaces"}
+    while index < len(rest):
+        w = rest[index]
+        if w.startswith("--") and "=" in w:
+            k, v = w[2:].split("=", 1)
+            flags[k] = v
+        elif w.startswith("-o=") or w.startswith("-n="):
+            flags[aliases[w[:2]]] = w[3:]
+        elif w in ("-A", "--all-namespaces"):
+            flags["all-namespaces"] = "true"
+        elif w in aliases or w.startswith("--"):
+            name = aliases.get(w, w[2:])
+            flags[name] = rest[index + 1] if index + 1 < len(rest) else ""
+            index += 1
+        else:
+            positional.append(w)
+        index += 1
+    return flags, positional
 
 
 def _get(args: Sequence[str], caller: Caller, view: ClusterView) -> tuple[int, str]:
     if not args:
         return 1, ("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list "
                    "of supported resources.\n\nerror: Required resource not specified.\n")
-    resource = RESOURCES.get(args[0].lower())
-    if resource is None:
-        return 1, f'error: the server doesn\'t have a resource type "{args[0]}"\n'
-    if not caller.admin:
-        return _forbidden(caller, resource)
-    rest = list(args[1:])
-    output = ""
-    if "-o" in rest and rest.index("-o") + 1 < len(rest):
-        output = rest[rest.index("-o") + 1]
-    elif any(a.startswith("--output=") or a.startswith("-o=") for a in rest):
-        output = next(a.split("=", 1)[1] for a in rest if a.startswith(("--output=", "-o=")))
-    items = _items(resource, view)
-    if output == "json":
-        return 0, json.dumps({"apiVersion": "v1", "kind": "List", "items": items, "metadata": {}}, indent=4) + "\n"
-    if output:
+    flags, positional = _flags(args[1:])
+    output = flags.get("output", "")
+    if output and output != "json":
         return 1, f'error: unable to match a printer suitable for the output format "{output}", allowed formats ' \
                   'are: json,name,wide,yaml\n'
-    return 0, _table(resource, items)
+    namespace = None if "all-namespaces" in flags else flags.get("namespace", "default")
+    items: list[dict[str, Any]] = []
+    for word in args[0].split(","):
+        derived, kind = DERIVED.get(word.lower()), kube_store.kind_named(word)
+        if derived is None and kind is None:
+            return 1, f'error: the server doesn\'t have a resource type "{word}"\n'
+        if not caller.admin:
+            return _forbidden(caller, derived or (kind.resource if kind else word))
+        found = _derived(derived, view) if derived else _stored(kind, namespace, view)  # type: ignore[arg-type]
+        if positional:
+            found = [i for i in found if i["metadata"]["name"] == positional[0]]
+            if not found:
+                what = derived or (kind.qualified() if kind else word)
+                return 1, f'Error from server (NotFound): {what} "{positional[0]}" not found\n'
+        if "field-selector" in flags and flags["field-selector"].startswith("type="):
+            found = [i for i in found if i.get("type") == flags["field-selector"].split("=", 1)[1]]
+        items += found
+    if output == "json":
+        body = items[0] if positional and len(items) == 1 and "," not in args[0] else \
+            {"apiVersion": "v1", "kind": "List", "items": items, "metadata": {}}
+        return 0, json.dumps(body, indent=4) + "\n"
+    return 0, _table(items)
 
 
 def _auth(args: Sequence[str], caller: Caller) -> tuple[int, str]:
@@ -101,6 +179,34 @@ def _auth(args: Sequence[str], caller: Caller) -> tuple[int, str]:
         return 1, 'error: unknown command "auth" for "kubectl"\n' if not args else \
             f'error: unknown command "{" ".join(args[:1])}" for "kubectl auth"\n'
     return (0, "yes\n") if caller.admin else (1, "no\n")
+
+
+def _context(caller: Caller, view: ClusterView) -> ApplyContext:
+    return ApplyContext(caller.upn, caller.admin, view.namespaces, view.addons, view.constraints())
+
+
+def _apply(args: Sequence[str], caller: Caller, view: ClusterView) -> tuple[int, str]:
+    flags, _ = _flags(args)
+    if flags.get("filename") not in (".", "./") and "-f" not in args:
+        return 1, "error: must specify one of -f and -k\n"
+    if "-f" in args and args[args.index("-f") + 1:args.index("-f") + 2] not in (["."], ["./"]):
+        return 1, "error: the rehearsal applies the attached files as a whole: kubectl apply -f .\n"
+    return kube_store.apply(view.files, view.objects, _context(caller, view))
+
+
+def _rollout(args: Sequence[str], caller: Caller, view: ClusterView) -> tuple[int, str]:
+    if not args or args[0] != "status":
+        return 1, f'error: unknown command "{args[0] if args else ""}" for "kubectl rollout"\n'
+    flags, positional = _flags(args[1:])
+    target = positional[0] if positional else ""
+    if not target.startswith(("deployment/", "deploy/", "deployments/")):
+        return 1, "error: the rehearsal answers rollout status of a deployment/NAME only\n"
+    if not caller.admin:
+        return 1, (f'Error from server (Forbidden): deployments.apps "{target.split("/", 1)[1]}" is forbidden: User '
+                   f'"{caller.upn}" cannot get resource "deployments" in API group "apps" in the namespace '
+                   f'"{flags.get("namespace", "default")}"\n')
+    return kube_workloads.rollout_status(target.split("/", 1)[1], flags.get("namespace", "default"), view.objects,
+                                         view.surroundings())
 
 
 def run(command: str, caller: Caller, view: ClusterView) -> tuple[int, str]:
@@ -116,14 +222,16 @@ def run(command: str, caller: Caller, view: ClusterView) -> tuple[int, str]:
     if words[0] != "kubectl":
         return 127, f"sh: {words[0]}: not found\n"
     verb, args = (words[1], words[2:]) if len(words) > 1 else ("", [])
-    if verb == "get":
-        return _get(args, caller, view)
-    if verb == "auth":
-        return _auth(args, caller)
+    handlers: dict[str, Callable[[], tuple[int, str]]] = {
+        "get": lambda: _get(args, caller, view), "auth": lambda: _auth(args, caller),
+        "apply": lambda: _apply(args, caller, view), "rollout": lambda: _rollout(args, caller, view),
+        "run": lambda: kube_probe.run(args, view.objects, view.surroundings(), _context(caller, view))}
+    if verb in handlers:
+        return handlers[verb]()
     if not verb:
         return 0, "kubectl controls the Kubernetes cluster manager.\n"
-    return 1, (f'error: unknown command "{verb}" for "kubectl"\n' if verb not in ("apply", "rollout", "wait", "create",
-                                                                                   "delete", "describe", "logs")
+    return 1, (f'error: unknown command "{verb}" for "kubectl"\n' if verb not in ("wait", "create", "delete",
+                                                                                   "describe", "logs", "exec")
                else f"error: the rehearsal's cluster does not model \"kubectl {verb}\" yet\n")
 
 

@@ -23,7 +23,8 @@ import uuid
 import zipfile
 from typing import Any
 
-from wizard.rehearsal import kube_objects, kubectl, permissions, routes_directory
+from wizard.rehearsal import (kube_admission, kube_objects, kube_store, kube_surroundings, kubectl, permissions,
+                              routes_directory)
 from wizard.rehearsal.http_types import ArmError, Request, Response, not_found
 from wizard.rehearsal.router import Router
 from wizard.rehearsal.routes_registry import retry_after
@@ -77,6 +78,27 @@ def _files(req: Request) -> dict[str, str]:
             from None
 
 
+def _view(req: Request, cluster: dict[str, Any], files: dict[str, str]) -> kubectl.ClusterView:
+    """What the command pod's kubectl sees: objects derived from ARM, and those applied."""
+    model = req.world.model
+    everything = list(model.data["resources"].values())
+    objects = kube_store.Objects(model.data.setdefault("kube", {}).setdefault(str(cluster["id"]).lower(), {}))
+    namespace_kind = kube_store.kind_of("v1", "Namespace")
+    assert namespace_kind is not None
+
+    def namespaces() -> list[str]:
+        applied = [str(o["metadata"]["name"]) for o in objects.of(namespace_kind)]
+        return sorted(set(kube_objects.namespaces(cluster, everything)) | set(applied))
+    props = cluster.get("properties") or {}
+    return kubectl.ClusterView(
+        nodes=lambda: kube_objects.nodes(cluster), namespaces=namespaces,
+        constraint_templates=lambda: kube_objects.constraint_templates(cluster, everything), objects=objects,
+        surroundings=kube_surroundings.surroundings(cluster, everything, model.data.get("registryImages") or {},
+                                                    req.world.scenario.tenant_id),
+        addons=dict(props.get("addonProfiles") or {}),
+        constraints=lambda: kube_admission.constraints(cluster, everything), files=files)
+
+
 def run_command(req: Request) -> Response:
     require_subscription(req, write=True)
     cluster = _cluster(req)
@@ -90,17 +112,14 @@ def run_command(req: Request) -> Response:
     if not command:
         raise ArmError(400, "InvalidParameter", "The value of parameter command is invalid: it must not be empty.")
     claims = _claims(req, props)
-    _files(req)  # a malformed context is refused before the pod starts
+    files = _files(req)  # a malformed context is refused before the pod starts
     store = routes_directory.directory(req)
     caller = kubectl.caller_from(claims, list((props.get("aadProfile") or {}).get("adminGroupObjectIDs") or []),
                                  lambda g: list(store["members"].get(g, [])))
     model = req.world.model
-    with model.lock:
-        everything = list(model.data["resources"].values())
-    view = kubectl.ClusterView(nodes=lambda: kube_objects.nodes(cluster),
-                               namespaces=lambda: kube_objects.namespaces(cluster, everything),
-                               constraint_templates=lambda: kube_objects.constraint_templates(cluster, everything))
-    exit_code, logs = kubectl.run(command, caller, view)
+    with model.lock:  # one command at a time changes the cluster's objects, as the API server serialises writes
+        exit_code, logs = kubectl.run(command, caller, _view(req, cluster, files))
+        model.save()
     command_id = uuid.uuid4().hex
     now = time.time()
     with model.lock:

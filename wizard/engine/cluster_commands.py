@@ -1,0 +1,124 @@
+"""Carrying out commands inside a private cluster: ``kubectl`` through AKS run command.
+
+The preview lists what each command applies (the Kubernetes objects of its attached
+manifests) and what it only reads or probes; nothing reaches the cluster before approval.
+Once approved, each command runs in order and is audited as it ran (``run_command.completed``:
+the command, its files' SHA-256, exit code and output), so a reviewer sees exactly what was
+applied and what the cluster answered. A command with a judge is a check with evidence
+(recorded as the step's check result); a command without one must exit 0, and when it does
+not, its diagnosis command's answer names the cause (a Deployment's conditions)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from wizard.azure.errors import AzureFailure
+from wizard.engine import run_command
+from wizard.engine.arm import AzureCallFailed
+from wizard.engine.contract import (CheckResult, CheckStatus, ClusterCommands, KubeCommand, PlannedChange, Preview,
+                                    StepContext)
+from wizard.engine.events import ActionProgress
+from wizard.session.state import StepStatus
+
+if TYPE_CHECKING:  # pragma: no cover
+    from wizard.engine.runner import StepRunner
+
+AUDITED_OUTPUT = 64 * 1024  # kubectl's answers are small; a runaway one is cut, and says so
+RUN_TYPE = "Microsoft.ContainerService/managedClusters/runCommand"
+
+
+def conditions(text: str) -> str:
+    """The unhappy conditions of the objects in a ``kubectl get … -o json`` answer, in a line:
+    why a rollout stalled (e.g. ``ReplicaFailure: admission webhook … denied the request``)."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text.strip()[-400:]
+    items = body.get("items") if body.get("kind") == "List" else [body]
+    said = []
+    for item in items or []:
+        for c in (item.get("status") or {}).get("conditions") or []:
+            bad = c.get("type") == "ReplicaFailure" or str(c.get("status")) == "False"
+            if bad and c.get("message"):
+                said.append(f"{item.get('metadata', {}).get('name', '')}: {c.get('type')}: {c['message']}")
+    return "; ".join(said)
+
+
+class ClusterCommandsStep:
+    def __init__(self, runner: "StepRunner", action: ClusterCommands) -> None:
+        self.runner = runner
+        self.action = action
+
+    def _changes(self, ctx: StepContext) -> list[PlannedChange]:
+        cluster = self.action.cluster_id(ctx)
+        out: list[PlannedChange] = []
+        for command in self.action.commands:
+            applies = list(command.changes(ctx))
+            out += applies
+            if not applies:
+                out.append(PlannedChange("Run", f"{cluster}/runCommand#{command.key}", RUN_TYPE, command.key,
+                                         reason=f"{command.title}: {command.command(ctx)}"))
+        return out
+
+    def preview(self, ctx: StepContext) -> Preview:
+        return Preview(tuple(self._changes(ctx)), notes=(
+            "The API server is private: these run inside the cluster through AKS run command, as you (your Entra "
+            "token; Kubernetes RBAC applies). Nothing runs before you approve; each command, its files' SHA-256 "
+            "and the cluster's answer go into the audit log.",))
+
+    def deploy(self, ctx: StepContext) -> dict[str, Any]:
+        runner, azure = self.runner, self.runner.azure
+        assert azure is not None
+        approved = set(((runner.state.preview or {}).get("changes") or {}))
+        planned = self._changes(ctx)
+        if any(c.resource_id.lower() not in approved for c in planned):
+            raise AzureCallFailed(AzureFailure("PreviewOutdated", "What the commands would apply is not what was "
+                                               "previewed and approved.", "",
+                                               "Show the preview again (key p) and approve it."))
+        runner.state.status = StepStatus.RUNNING
+        runner.session.save()
+        cluster = self.action.cluster_id(ctx)
+        ran: dict[str, Any] = {}
+        total = len(self.action.commands)
+        for index, command in enumerate(self.action.commands):
+            runner.sink(ActionProgress(runner.step.id, f"{command.title}…", index / max(total, 1)))
+            outcome = self._run(cluster, command.command(ctx), command.files(ctx), command.key)
+            ran[command.key] = {"exit_code": outcome.exit_code, "command_id": outcome.command_id}
+            if command.judge is not None:
+                self._judged(command, outcome, ctx, cluster)
+            elif not outcome.ok:
+                self._failed(command, outcome, ctx, cluster)
+        runner.sink(ActionProgress(runner.step.id, "Commands done.", 1.0))
+        return {"commands": ran}
+
+    def _run(self, cluster: str, command: str, files: Any, key: str) -> run_command.CommandOutcome:
+        outcome = run_command.run(self.runner.azure, cluster, command, files)  # type: ignore[arg-type]
+        evidence = outcome.as_evidence()
+        if len(evidence["output"]) > AUDITED_OUTPUT:
+            evidence["output"] = evidence["output"][:AUDITED_OUTPUT] + "\n[cut: the rest is not kept]"
+        self.runner.session.record("run_command.completed", self.runner.step.id, {"key": key, **evidence})
+        return outcome
+
+    def _judged(self, command: KubeCommand, outcome: run_command.CommandOutcome, ctx: StepContext,
+                cluster: str) -> None:
+        began = time.monotonic()
+        assert command.judge is not None
+        finding = command.judge(outcome, ctx)
+        result = CheckResult(f"{self.runner.step.id}.{command.key}", command.title, finding,
+                             outcome.seconds + time.monotonic() - began)
+        self.runner.record_check(result)
+        if finding.status is not CheckStatus.PASS:
+            raise AzureCallFailed(AzureFailure("InClusterCheckFailed", f"{command.title}: {finding.summary}", cluster,
+                                               finding.remedy or command.remedy))
+
+    def _failed(self, command: KubeCommand, outcome: run_command.CommandOutcome, ctx: StepContext,
+                cluster: str) -> None:
+        said = outcome.logs.strip().splitlines()[-3:] or [outcome.reason or outcome.state]
+        why = ""
+        if command.diagnose is not None:
+            why = conditions(self._run(cluster, command.diagnose(ctx), {}, f"{command.key}-diagnosis").logs)
+        message = f"{command.title} failed (exit {outcome.exit_code}): {' '.join(s.strip() for s in said)}"
+        raise AzureCallFailed(AzureFailure("KubernetesCommandFailed", message + (f" Why: {why}" if why else ""),
+                                           cluster, command.remedy))
