@@ -13,6 +13,7 @@ from steps.policy import POLICY
 from steps.prerequisites import PREREQUISITES
 from steps.spoke import SPOKE
 from steps.tls_certificates import TLS_CERTIFICATES
+from steps.workload import WORKLOAD
 from wizard.engine.contract import StepDefinition
 
 REGISTRY: tuple[StepDefinition, ...] = (
@@ -25,7 +26,7 @@ REGISTRY: tuple[StepDefinition, ...] = (
     SPOKE,
     CLUSTER,
     BOOTSTRAP,
-    not_built.WORKLOAD,
+    WORKLOAD,
     not_built.BUDGET,
     not_built.CLEANUP,
 )

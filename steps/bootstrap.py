@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from checks import in_cluster, providers
-from checks.access import assigned_roles
+from checks.cluster_access import check_operator_rights, check_run_command_on
 from checks.cluster_inputs import check_earlier_outputs
-from checks.roles import CONTRIBUTOR, OWNER
 from steps import bootstrap_flux as flux
 from wizard.engine.contract import (ActionSequence, ArmDeployment, Check, Choice, Field, FieldKind, Finding,
                                     GroupTemplate, ImageImports, OutputSpec, Part, ResourceWait, SourceImage,
@@ -137,26 +136,6 @@ def _outputs(parts: Mapping[str, Mapping[str, Any]], ctx: StepContext) -> dict[s
                           f"{ctx.answers['repository_path']}"}
 
 
-def _check_rights(ctx: StepContext) -> Finding:
-    held, rows = assigned_roles(ctx)
-    if held & {OWNER, CONTRIBUTOR}:
-        return Finding.ok("You may import into the registry, deploy Flux and use run command.", assignments=rows)
-    return Finding.fail("Importing images (registries/importImage/action), deploying Flux and run command "
-                        "(managedClusters/runcommand/action) take Contributor or Owner on the cluster's group; you "
-                        "hold neither at subscription scope.", "Ask a subscription Owner for Contributor, wait a few "
-                        "minutes, then re-run the checks (c).", assignments=rows)
-
-
-def _check_run_command(ctx: StepContext) -> Finding:
-    if ctx.output("cluster", "run_command"):
-        return Finding.ok("Run command is on: the wizard can reach the private API server without line of sight.")
-    name, group = _cluster_name(ctx), _group(ctx)
-    return Finding.fail("Run command is off for the cluster (step 8's decision), and the API server is private.",
-                        "Turn it on in step 8 (edit, key e, then deploy) or bootstrap from the jump box: "
-                        f"az aks command invoke is then unavailable; use az aks get-credentials -g {group} -n {name} "
-                        "from the jump box through Bastion.")
-
-
 def _check_images(ctx: StepContext) -> Finding:
     retired = [p for p in images_data()["retired"]]
     listed = [i.reference for i in _images(ctx)]
@@ -225,8 +204,10 @@ BOOTSTRAP = StepDefinition(
     ),
     checks=(
         Check("bootstrap.inputs", "The cluster step's outputs", lambda ctx: check_earlier_outputs(ctx, NEEDED)),
-        Check("bootstrap.run-command", "Run command is on", _check_run_command),
-        Check("bootstrap.rights", "You may import, deploy Flux and run commands", _check_rights, needs_azure=True),
+        Check("bootstrap.run-command", "Run command is on", check_run_command_on),
+        Check("bootstrap.rights", "You may import, deploy Flux and run commands",
+              lambda ctx: check_operator_rights(ctx, "import into the registry, deploy Flux and use run command"),
+              needs_azure=True),
         Check("bootstrap.providers", "Microsoft.KubernetesConfiguration is registered",
               lambda ctx: providers.check_namespaces(ctx, {"Microsoft.KubernetesConfiguration": "the Flux extension"}),
               fix=providers.register_missing, fix_label="register", needs_azure=True),

@@ -11,8 +11,6 @@ def planned(step_id: str, title: str, summary: str, needs: tuple[str, ...]) -> S
     return StepDefinition(id=step_id, title=title, summary=summary, lesson=f"{step_id}.md", built=False, needs=needs)
 
 
-WORKLOAD = planned("workload", "Workload", "Ingress controller and the sample application behind App Gateway.",
-                   ("bootstrap",))
 BUDGET = planned("budget", "Budget alerts", "Cost budget with alerts at 50, 75 and 90 percent.", ("prerequisites",))
 CLEANUP = planned("cleanup", "Cleanup", "Delete what this session created, purge Key Vault, remove policies.",
                   ("prerequisites",))

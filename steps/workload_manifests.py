@@ -58,7 +58,7 @@ def _meta(name: str, labels: Mapping[str, str] | None = None, namespaced: bool =
     return meta
 
 
-def _hardened(user: int) -> dict[str, Any]:
+def hardened(user: int) -> dict[str, Any]:
     """The container security context the restricted pod security standard asks for."""
     return {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
             "runAsUser": user, "runAsGroup": user, "capabilities": {"drop": ["ALL"]},
@@ -177,7 +177,7 @@ def ingress_deployment(i: WorkloadInputs) -> dict[str, Any]:
         "args": ["--configfile=/config/traefik.toml"], "resources": ing["resources"],
         "ports": [{"name": n, "containerPort": p, "protocol": "TCP"} for n, p in ing["ports"].items()],
         "readinessProbe": _probe("traefik"), "livenessProbe": _probe("traefik"),
-        "securityContext": _hardened(int(ing["user"])),
+        "securityContext": hardened(int(ing["user"])),
         "volumeMounts": [{"name": "config", "mountPath": "/config", "readOnly": True},
                          {"name": "ingress-tls", "mountPath": CERTS, "readOnly": True},
                          {"name": "data", "mountPath": "/data"}, {"name": "tmp", "mountPath": "/tmp"}]}
@@ -207,7 +207,7 @@ def app_deployment(i: WorkloadInputs) -> dict[str, Any]:
         "name": app["container"], "image": i.images[app["image_key"]], "imagePullPolicy": "IfNotPresent",
         "env": [{"name": "ASPNETCORE_URLS", "value": f"http://+:{app['port']}"}],
         "ports": [{"name": "http", "containerPort": app["port"], "protocol": "TCP"}],
-        "resources": app["resources"], "securityContext": _hardened(int(app["user"])),
+        "resources": app["resources"], "securityContext": hardened(int(app["user"])),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]}
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(app["name"], app["labels"]), "spec": {
         "replicas": app["replicas"], "selector": {"matchLabels": dict(app["labels"])},

@@ -58,7 +58,7 @@ def _view(files: dict[str, str], data: dict, mount: str = "") -> ClusterView:
 
 
 PROBE = ('kubectl run np-probe -n a0008 --image=' + INPUTS.images["traefik"] + ' --restart=Never --rm -i '
-         "--overrides='{\"spec\": {\"nodeSelector\": {\"agentpool\": \"npuser01\"}}}' --command -- "
+         "--overrides='{\"apiVersion\": \"v1\", \"spec\": {\"nodeSelector\": {\"agentpool\": \"npuser01\"}}}' --command -- "
          "wget -q -T 5 -O- http://aspnetapp-service/")
 
 

@@ -25,7 +25,7 @@ SPEC_KINDS = (
     "check.accepted remedy.applied preview.shown preview.approved resource_group.ensured deployment.started "
     "deployment.reattached deployment.retried deployment.succeeded deployment.failed image_build.started image_build.reattached "
     "image_build.succeeded image_build.failed image.importing image.imported image.import_failed wait.state "
-    "part.completed action.completed "
+    "run_command.completed part.completed action.completed "
     "step.completed step.failed secret.stored secret.shown directory.creating directory.created directory.adopted "
     "directory.member-added audit.exported"
 ).split()

@@ -86,6 +86,10 @@ WAIT_STATE = "wait.state"
 """A resource the step waits on (a Flux configuration) changed state, with the object the
 state names as failing."""
 
+RUN_COMMAND_COMPLETED = "run_command.completed"
+"""A command ran inside the cluster through AKS run command: the command, its attached files'
+SHA-256, exit code, the cluster's output (secrets never go into commands), and its id."""
+
 PART_COMPLETED = "part.completed"
 """One part of a step's action sequence finished (images, GitOps, compliance); a resume does
 not repeat it."""
@@ -150,6 +154,7 @@ KINDS: tuple[str, ...] = (
     IMAGE_IMPORTED,
     IMAGE_IMPORT_FAILED,
     WAIT_STATE,
+    RUN_COMMAND_COMPLETED,
     PART_COMPLETED,
     ACTION_COMPLETED,
     STEP_COMPLETED,

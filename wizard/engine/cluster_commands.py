@@ -30,19 +30,26 @@ RUN_TYPE = "Microsoft.ContainerService/managedClusters/runCommand"
 
 
 def conditions(text: str) -> str:
-    """The unhappy conditions of the objects in a ``kubectl get … -o json`` answer, in a line:
-    why a rollout stalled (e.g. ``ReplicaFailure: admission webhook … denied the request``)."""
+    """Why objects are unhappy, in a line, from a ``kubectl get … -o json`` answer: Warning
+    events (``Pod/x: Failed: Failed to pull image …``, ``ReplicaSet/y: FailedCreate: admission
+    webhook … denied the request``) and False or ReplicaFailure conditions."""
     try:
         body = json.loads(text)
     except ValueError:
         return text.strip()[-400:]
     items = body.get("items") if body.get("kind") == "List" else [body]
-    said = []
+    said: list[str] = []
     for item in items or []:
-        for c in (item.get("status") or {}).get("conditions") or []:
-            bad = c.get("type") == "ReplicaFailure" or str(c.get("status")) == "False"
-            if bad and c.get("message"):
-                said.append(f"{item.get('metadata', {}).get('name', '')}: {c.get('type')}: {c['message']}")
+        if item.get("kind") == "Event":
+            involved = item.get("involvedObject") or {}
+            line = f"{involved.get('kind')}/{involved.get('name')}: {item.get('reason')}: {item.get('message')}"
+        else:
+            line = "; ".join(f"{item.get('metadata', {}).get('name', '')}: {c.get('type')}: {c['message']}"
+                             for c in (item.get("status") or {}).get("conditions") or []
+                             if (c.get("type") == "ReplicaFailure" or str(c.get("status")) == "False")
+                             and c.get("message"))
+        if line and line not in said:
+            said.append(line)
     return "; ".join(said)
 
 

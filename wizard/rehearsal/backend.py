@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wizard.rehearsal import (routes_authorization, routes_capacity, routes_deployments, routes_directory, routes_graph,
-                              routes_image_builder, routes_keyvault, routes_providers, routes_registry,
-                              routes_resources, routes_run_command, routes_subscription_resources, routes_subscriptions,
-                              source_registries)
+from wizard.rehearsal import (routes_authorization, routes_capacity, routes_deployments, routes_directory,
+                              routes_gateway_health, routes_graph, routes_image_builder, routes_keyvault,
+                              routes_providers, routes_registry, routes_resources, routes_run_command,
+                              routes_subscription_resources, routes_subscriptions, source_registries)
 from wizard.rehearsal import defender
 from wizard.rehearsal.credential import RehearsalCredential
 from wizard.rehearsal.faults import Fault, FaultPlan
@@ -32,6 +32,7 @@ def build_router() -> Router:
     router = Router()
     for module in (routes_graph, routes_directory, routes_subscription_resources, routes_subscriptions, routes_capacity, routes_authorization,
                    routes_deployments, routes_image_builder, routes_keyvault, routes_registry, routes_run_command,
+                   routes_gateway_health,
                    source_registries, routes_providers, routes_resources):
         module.register(router)
     return router

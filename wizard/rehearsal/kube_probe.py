@@ -58,14 +58,33 @@ def _wget(command: list[str]) -> tuple[str, int]:
     return url, timeout
 
 
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch, as ``kubectl run --overrides`` applies it by default: objects
+    merge key by key, anything else (a list of containers included) replaces; null removes."""
+    if not isinstance(patch, Mapping):
+        return patch
+    out = dict(target) if isinstance(target, Mapping) else {}
+    for k, v in patch.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = merge_patch(out.get(k), v)
+    return out
+
+
 def _pod(name: str, namespace: str, image: str, command: list[str], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    container = {"name": name, "image": image, "command": command}
-    spec: dict[str, Any] = dict(overrides.get("spec") or {})
-    given = list(spec.get("containers") or [])
-    spec["containers"] = [{**container, **(given[0] if given else {}), "image": image, "command": command}]
-    spec.setdefault("restartPolicy", "Never")
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace,
-                                                           "labels": {"run": name}}, "spec": spec}
+    generated = {"apiVersion": "v1", "kind": "Pod",
+                 "metadata": {"name": name, "namespace": namespace, "labels": {"run": name}},
+                 "spec": {"containers": [{"name": name, "image": image, "command": command}],
+                          "restartPolicy": "Never"}}
+    return merge_patch(generated, overrides)
+
+
+def overrides_given(flags: Mapping[str, str]) -> bool:
+    try:
+        return bool(flags.get("overrides")) and isinstance(json.loads(flags["overrides"]), dict)
+    except ValueError:
+        return False
 
 
 def run(args: Sequence[str], objects: Objects, around: Surroundings, ctx: ApplyContext) -> tuple[int, str]:
@@ -80,6 +99,8 @@ def run(args: Sequence[str], objects: Objects, around: Surroundings, ctx: ApplyC
                    f'in API group "" in the namespace "{namespace}"\n')
     if namespace not in ctx.namespaces():
         return 1, f'Error from server (NotFound): namespaces "{namespace}" not found\n'
+    if overrides_given(flags) and "apiVersion" not in json.loads(flags["overrides"] or "{}"):
+        return 1, "error: the overrides must give a valid apiVersion field\n"
     if "rm" in flags and "i" not in flags and "stdin" not in flags:
         return 1, "error: --rm should only be used for attached containers\n"
     try:
@@ -98,7 +119,9 @@ def run(args: Sequence[str], objects: Objects, around: Surroundings, ctx: ApplyC
         why = "; ".join(e["message"] for e in started.events)
         return 1, f"error: timed out waiting for the condition ({why})\n" if why else \
             "error: timed out waiting for the condition\n"
-    out, code = _call(command, namespace, pod, objects, around)
+    container = (pod["spec"].get("containers") or [{}])[0]
+    out, code = _call(list(container.get("command") or []) + list(container.get("args") or []), namespace, pod,
+                      objects, around)
     gone = f'pod "{name}" deleted\n' if "rm" in flags else ""
     if code:
         gone += f"pod {namespace}/{name} terminated (Error)\n"

@@ -1,0 +1,129 @@
+"""Step 10 (workload) against the rehearsal over real HTTPS: steps 2-9 deployed once
+(``prepared_workspace``), then the manifests applied through run command, both rollouts, the
+bypass probe that default-deny must refuse, and App Gateway's backend health. What was checked
+against Azure's published behaviour: run command's 202 + Location and RunCommandResult
+(managedClusters.json 2026-08-01), backendhealth as a long-running POST whose final state comes
+from its Location (applicationGateway.json 2026-03-01); kubectl's and Gatekeeper's words are
+the ones their projects print (tests/rehearsal/test_kube_workload_model.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from steps import workload_manifests as m
+from tests.engine.flow import decide_and_check, journal, not_passing, records_of
+from wizard.engine.arm import AzureCallFailed
+from wizard.rehearsal.journal import REDACTED_TOKEN
+from wizard.workspace import Workspace
+
+EARLIER = ("tls-certificates", "identity", "policy", "hub", "jumpbox-image", "spoke", "cluster", "bootstrap")
+
+
+def _commands(session_dir: Path) -> list[dict[str, Any]]:
+    return [e for e in journal(session_dir) if e["path"].endswith("/runCommand")]
+
+
+def _approved(ws: Workspace, **answers: Any):  # noqa: ANN202 - StepRunner
+    runner = decide_and_check(ws, "workload", None, **answers)
+    assert not_passing(runner) == {}, runner.state.checks
+    before = len(_commands(ws.session.dir))
+    preview = runner.preview()
+    assert len(_commands(ws.session.dir)) == before, "nothing runs in the cluster before approval"
+    runner.approve()
+    return runner, preview
+
+
+def test_defaults_apply_roll_out_refuse_the_bypass_and_the_gateway_sees_the_backend(prepared_workspace: Any) -> None:
+    with prepared_workspace(EARLIER) as ws:
+        runner, preview = _approved(ws)
+        applied = [c for c in preview.changes if c.change_type == "Apply"]
+        assert len(applied) == sum(len(docs) for docs in m.objects(m.WorkloadInputs(**_blank())).values())
+        assert {c.name for c in applied} >= {"a0008", "traefik-ingress-controller", "aspnetapp-deployment",
+                                              "default-deny-all", "aks-ingress-tls-secret-csi-akv"}
+        runs = [c.name for c in preview.changes if c.change_type == "Run"]
+        assert runs == ["rollout-traefik-ingress-controller", "rollout-aspnetapp-deployment", "bypass-refused"]
+        outputs = runner.deploy()
+
+        done = records_of(ws.session.dir, "run_command.completed", "workload")
+        assert [r["data"]["key"] for r in done] == ["apply", "rollout-traefik-ingress-controller",
+                                                    "rollout-aspnetapp-deployment", "bypass-refused"]
+        apply = done[0]["data"]
+        assert apply["exit_code"] == 0 and sorted(apply["files_sha256"]) == sorted(m.objects(m.WorkloadInputs(
+            **_blank())))
+        assert "deployment.apps/traefik-ingress-controller created" in apply["output"]
+        # the images are the live/ copies step 9 imported, by digest
+        images = ws.session.step("bootstrap").outputs["images"]
+        sent = next(e for e in _commands(ws.session.dir) if e["request"]["command"] == "kubectl apply -f .")
+        assert sent["request"]["clusterToken"] == REDACTED_TOKEN and sent["request"]["context"]
+        assert done[3]["data"]["exit_code"] == 1 and "download timed out" in done[3]["data"]["output"]
+        assert images["traefik"]["digest"] in done[3]["data"]["command"]
+
+        checks = runner.state.checks
+        assert checks["workload.bypass-refused"]["status"] == "pass", checks["workload.bypass-refused"]
+        assert checks["workload.backend-health"]["status"] == "pass", checks["workload.backend-health"]
+        assert "Healthy" in checks["workload.backend-health"]["summary"]
+        host = ws.session.step("tls-certificates").outputs["public_host"]
+        ip = ws.session.step("spoke").outputs["app_gateway_public_ip"]
+        assert outputs["public_url"] == f"https://{host}/" and outputs["hosts_line"] == f"{ip} {host}"
+
+
+def _blank() -> dict[str, Any]:
+    return {"images": {"traefik": "x", "aspnetapp": "y"}, "ingress_ip": "", "ingress_subnet": "",
+            "app_gateway_prefix": "", "cluster_prefixes": (), "backend_host": "", "vault_name": "", "tenant_id": "",
+            "ingress_client_id": "", "ingress_tls_object": "", "ingress_service_account": ""}
+
+
+def test_a_gateway_that_cannot_reach_the_ingress_is_named_with_the_probe_log(prepared_workspace: Any,
+                                                                           monkeypatch: Any) -> None:
+    """Without the rule that admits App Gateway's subnet, everything rolls out and the bypass is
+    refused, but Azure's backend health reports the backend Unhealthy, and the check says why."""
+    original = m.allow_app_gateway_to_ingress
+    monkeypatch.setattr(m, "allow_app_gateway_to_ingress",  # our manifest builder, not the SDK
+                        lambda i: {**original(i), "spec": {**original(i)["spec"], "ingress": []}})
+    with prepared_workspace(EARLIER) as ws:
+        runner, _ = _approved(ws)
+        try:
+            runner.deploy()
+            raise AssertionError("verification should fail")
+        except AzureCallFailed as exc:
+            assert exc.failure.code == "VerificationFailed"
+        health = runner.state.checks["workload.backend-health"]
+        assert health["status"] == "fail" and "Unhealthy" in health["summary"]
+        assert "dropped by network policy" in health["summary"]
+        assert runner.state.checks["workload.bypass-refused"]["status"] == "pass"
+
+
+def test_an_image_the_registry_lacks_stalls_the_rollout_and_the_kubelet_says_why(prepared_workspace: Any) -> None:
+    with prepared_workspace(EARLIER) as ws:
+        images = ws.session.step("bootstrap").outputs["images"]
+        images["aspnetapp"]["image"] = images["aspnetapp"]["image"].replace(":aspnetapp", ":not-imported")
+        runner, _ = _approved(ws)
+        try:
+            runner.deploy()
+            raise AssertionError("the app's rollout should fail")
+        except AzureCallFailed as exc:
+            assert exc.failure.code == "KubernetesCommandFailed"
+            assert 'deployment "aspnetapp-deployment" exceeded its progress deadline' in exc.failure.message
+            assert "Failed to pull image" in exc.failure.message and ":not-imported@" in exc.failure.message
+            assert "step 9" in exc.failure.remedy
+        keys = [r["data"]["key"] for r in records_of(ws.session.dir, "run_command.completed", "workload")]
+        assert keys[-2:] == ["rollout-aspnetapp-deployment", "rollout-aspnetapp-deployment-diagnosis"]
+        assert "bypass-refused" not in keys  # nothing after a failed command runs
+
+
+def test_without_network_policies_the_bypass_probe_reaches_the_app_and_fails(prepared_workspace: Any,
+                                                                            monkeypatch: Any) -> None:
+    original = m.objects
+    monkeypatch.setattr(m, "objects", lambda i: {k: v for k, v in original(i).items()
+                                                 if k != "40-network-policies.yaml"})
+    with prepared_workspace(EARLIER) as ws:
+        runner, _ = _approved(ws)
+        try:
+            runner.deploy()
+            raise AssertionError("the bypass probe should fail")
+        except AzureCallFailed as exc:
+            assert exc.failure.code == "InClusterCheckFailed"
+            assert "bypassed the ingress controller" in exc.failure.message
+        check = runner.state.checks["workload.bypass-refused"]
+        assert check["status"] == "fail" and "40-network-policies.yaml" in check["remedy"]
