@@ -111,6 +111,13 @@ def _probe_command(ctx: StepContext) -> str:
             f"{data['probe']['timeout_seconds']} -O- {_bypass_url()}")
 
 
+def _probe_shown(ctx: StepContext) -> str:
+    data = m.data()
+    return (f"kubectl run {data['probe']['pod']} -n {_namespace()} --rm -i … -- wget -T {data['probe']['timeout_seconds']}"
+            f" {_bypass_url()} (a throw-away pod, hardened like any other, from the live/ Traefik image; passes only "
+            "when it gets no answer; the full command goes to the audit log)")
+
+
 def judge_bypass(outcome: Any, ctx: StepContext) -> Finding:
     """Pass only when the connection was dropped: the page, or a probe that never got as far as
     the app (refused at admission, no DNS), proves nothing about the policies."""
@@ -176,8 +183,7 @@ def _check_manifests(ctx: StepContext) -> Finding:
 def _outputs(parts: Mapping[str, Mapping[str, Any]], ctx: StepContext) -> dict[str, Any]:
     host, ip = str(ctx.output("tls-certificates", "public_host", "")), str(ctx.output("spoke", "app_gateway_public_ip", ""))
     return {"public_url": f"https://{host}/", "app_gateway_ip": ip, "hosts_line": f"{ip} {host}",
-            "namespace": _namespace(), "run_command": ctx.answers["run_command_after"],
-            "commands": dict(parts.get("apply", {}).get("commands") or {})}
+            "namespace": _namespace(), "run_command": ctx.answers["run_command_after"]}
 
 
 WORKLOAD = StepDefinition(
@@ -216,7 +222,7 @@ WORKLOAD = StepDefinition(
                                "'no matches for kind' means an add-on is off (step 8); then deploy again (key d)."),
             *(_rollout(name) for name in m.deployments()),
             KubeCommand(key="bypass-refused", title="A pod bypassing the ingress is refused", command=_probe_command,
-                        judge=judge_bypass),
+                        judge=judge_bypass, shown=_probe_shown),
         ))),
     ), outputs=_outputs),
     verify=(

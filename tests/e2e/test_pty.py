@@ -82,7 +82,8 @@ def test_the_built_steps_in_a_pty(tmp_path: Path) -> None:
         _press_until(child, CTRL_S, "prerequisite checks", lambda: _status(tmp_path, "prerequisites") == "checked")
         _press_until(child, "x", "prerequisites done", lambda: _status(tmp_path, "prerequisites") == "done")
 
-        for step in ("tls-certificates", "identity", "policy", "hub", "jumpbox-image", "spoke", "cluster", "bootstrap"):
+        for step in ("tls-certificates", "identity", "policy", "hub", "jumpbox-image", "spoke", "cluster", "bootstrap",
+                     "workload"):
             time.sleep(0.5)
             child.send("n")  # next step
             _press_until(child, CTRL_S, f"{step} checks", lambda: _status(tmp_path, step) == "checked")
@@ -98,7 +99,7 @@ def test_the_built_steps_in_a_pty(tmp_path: Path) -> None:
 
     state = _state(tmp_path)
     built = ("prerequisites", "tls-certificates", "identity", "policy", "hub", "jumpbox-image", "spoke", "cluster",
-             "bootstrap")
+             "bootstrap", "workload")
     assert {s: state["steps"][s]["status"] for s in built} == dict.fromkeys(built, "done")
     verify = subprocess.run([str(BIN), "audit", "verify", state["id"]], env=env, capture_output=True, text=True,
                             timeout=60)

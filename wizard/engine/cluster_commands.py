@@ -65,8 +65,9 @@ class ClusterCommandsStep:
             applies = list(command.changes(ctx))
             out += applies
             if not applies:
+                line = command.shown(ctx) if command.shown is not None else command.command(ctx)
                 out.append(PlannedChange("Run", f"{cluster}/runCommand#{command.key}", RUN_TYPE, command.key,
-                                         reason=f"{command.title}: {command.command(ctx)}"))
+                                         reason=f"{command.title}: {line}"))
         return out
 
     def preview(self, ctx: StepContext) -> Preview:

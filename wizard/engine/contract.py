@@ -426,6 +426,7 @@ class KubeCommand:
     diagnose: Callable[[StepContext], str] | None = None
     changes: Callable[[StepContext], tuple[PlannedChange, ...]] = _no_changes
     remedy: str = ""
+    shown: Callable[[StepContext], str] | None = None  # the preview's line when the command is long
 
 
 @dataclass(frozen=True)

@@ -120,8 +120,11 @@ class ChecksPanel(VerticalScroll, can_focus=False):
             # What the deployment is checked against once it is done: read back from Azure, kept
             # on screen (and in the audit log) as the evidence of what was deployed.
             with Vertical(id="verify-rows", classes="verify-rows"):
-                yield Plain(f"After the deployment, {len(self.verify)} checks read the result back from Azure; "
-                            "their results appear here.", classes="panel-note verify-heading")
+                n = len(self.verify)
+                yield Plain(f"During and after the deployment, {n} check{'' if n == 1 else 's'} "
+                            f"prove{'s' if n == 1 else ''} the result (read "
+                            "back from Azure or from inside the cluster); their results appear here.",
+                            classes="panel-note verify-heading")
                 for check in self.verify:
                     row = CheckRow(check)
                     row.add_class("verify-row")

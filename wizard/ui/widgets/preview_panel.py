@@ -23,16 +23,19 @@ from wizard.ui.widgets.plain import Plain
 
 # "Adopt": an existing directory object the step uses as it is (Graph steps; ARM has no such word).
 # "Import" and "Wait": the bootstrap step's image imports (first) and its wait for Flux (last).
-ORDER = ("Import", "Create", "Modify", "Delete", "Deploy", "Run", "Wait", "Adopt", "Unsupported", "NoChange", "Ignore")
+# "Apply" and "Run": Kubernetes objects a run command applies, then the commands that follow.
+ORDER = ("Import", "Apply", "Create", "Modify", "Delete", "Deploy", "Run", "Wait", "Adopt", "Unsupported", "NoChange", "Ignore")
 # What a heading adds to its count, for the kinds a newcomer would not read on their own.
 HEADING_NOTE = {"Unsupported": "what-if could not predict these; ARM evaluates them when the deployment runs",
                 "Ignore": "already there and not in this template: left as they are",
                 "Import": "registry actions, run first, in this order",
-                "Wait": "reads only, after the deployment"}
+                "Wait": "reads only, after the deployment",
+                "Apply": "Kubernetes objects, applied by kubectl in file order through run command",
+                "Run": "commands run after it, in this order"}
 MARK = {"Create": "+", "Modify": "~", "Delete": "-", "Deploy": "▸", "Run": "▶", "Adopt": "@", "NoChange": "=", "Ignore": "·",
-        "Unsupported": "?", "Import": "⇣", "Wait": "…"}
+        "Unsupported": "?", "Import": "⇣", "Wait": "…", "Apply": "⇡"}
 STYLE = {"Create": "green", "Modify": "yellow", "Delete": "red", "Deploy": "cyan", "Run": "magenta", "Adopt": "cyan",
-         "Import": "green"}
+         "Import": "green", "Apply": "green"}
 NO_PARAMETERS = sha256_json({})  # the hash of an empty parameters object: nothing a reader can use
 MAX_DELTAS = 40  # what-if can list hundreds of noisy deltas; the audit log has the count
 

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, Static, TabbedContent, TabPane, Tabs
 
+from wizard.engine.check_catalog import after_deployment
 from wizard.engine.contract import StepDefinition
 from wizard.session.state import StepStatus
 from wizard.ui.gate import EngineGate
@@ -56,7 +57,7 @@ class StepBody(Vertical):
             with TabPane("2 Decisions", id="decisions"):
                 yield Plain("Loading decisions…", classes="panel-note form-loading")
             with TabPane("3 Checks", id="checks"):
-                yield ChecksPanel(self.step.checks, self.step.verify)
+                yield ChecksPanel(self.step.checks, after_deployment(self.step))
             with TabPane("4 Preview", id="preview"):
                 yield PreviewPanel()
             with TabPane("5 Run", id="run"):
