@@ -1,7 +1,8 @@
 """Step 10: the workload. Apply the ingress controller and the sample app to the private
 cluster through AKS run command, wait for both to roll out, prove from inside the cluster
-that a pod which bypasses the ingress controller is refused, and ask App Gateway whether it
-sees its backend healthy (walkthrough.md §10; the general reference's workload/, with
+that a pod which bypasses the ingress controller is refused, ask App Gateway whether it sees
+its backend healthy, then request the page over HTTPS through the gateway (step 2's
+certificate pinned) and see the WAF refuse the reference's SQL-injection test (walkthrough.md §10; the general reference's workload/, with
 Traefik v3 from the registry's live/ repository and default-deny network policies)."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 import shlex
 from typing import Any, Mapping
 
-from checks import cluster_access, gateway_health
+from checks import cluster_access, gateway_health, public_endpoint
 from checks.cluster_inputs import check_earlier_outputs
 from steps import cluster_policy
 from steps import workload_manifests as m
@@ -228,6 +229,9 @@ WORKLOAD = StepDefinition(
     verify=(
         Check("workload.backend-health", "App Gateway sees its backend Healthy", gateway_health.check_backend_health,
               needs_azure=True),
+        Check("workload.https", "HTTPS through App Gateway with step 2's certificate", public_endpoint.check_https,
+              needs_azure=True),
+        Check("workload.waf", "The WAF refuses the SQL-injection test", public_endpoint.check_waf, needs_azure=True),
     ),
     outputs=(OutputSpec("public_url", "Public URL"), OutputSpec("app_gateway_ip", "App Gateway IP"),
              OutputSpec("hosts_line", "Hosts-file line (no public DNS yet)"), OutputSpec("namespace", "Namespace"),

@@ -63,6 +63,13 @@ def test_defaults_apply_roll_out_refuse_the_bypass_and_the_gateway_sees_the_back
         assert checks["workload.bypass-refused"]["status"] == "pass", checks["workload.bypass-refused"]
         assert checks["workload.backend-health"]["status"] == "pass", checks["workload.backend-health"]
         assert "Healthy" in checks["workload.backend-health"]["summary"]
+        # a real TLS request to the rehearsal's gateway front end, with SNI: step 2's certificate, the
+        # app's page, and the WAF's 403 for the reference's SQL-injection test
+        https = next(r for r in records_of(ws.session.dir, "check.result", "workload")
+                     if r["data"]["check"] == "workload.https")["data"]["evidence"]
+        assert https["status"] == 200 and https["served_sha256"] == https["expected_sha256"]
+        assert https["title"] == "Home page - aspnetapp" and https["tls"] in ("TLSv1.2", "TLSv1.3")
+        assert checks["workload.waf"]["status"] == "pass" and "403" in checks["workload.waf"]["summary"]
         host = ws.session.step("tls-certificates").outputs["public_host"]
         ip = ws.session.step("spoke").outputs["app_gateway_public_ip"]
         assert outputs["public_url"] == f"https://{host}/" and outputs["hosts_line"] == f"{ip} {host}"
@@ -127,3 +134,40 @@ def test_without_network_policies_the_bypass_probe_reaches_the_app_and_fails(pre
             assert "bypassed the ingress controller" in exc.failure.message
         check = runner.state.checks["workload.bypass-refused"]
         assert check["status"] == "fail" and "40-network-policies.yaml" in check["remedy"]
+
+
+def test_the_front_end_answers_only_its_listener_and_keeps_the_certificate_sealed(prepared_workspace: Any) -> None:
+    """As App Gateway does: no listener for the SNI name, no TLS session; the WAF refuses only in
+    Prevention mode. The listener PFX reached the rehearsal as a secure template parameter: the
+    model file holds it sealed (AES-GCM, key in its own 0600 file), never in the clear."""
+    import base64
+    import ssl
+
+    from checks import public_endpoint
+    from steps.tls_material import LISTENER_PFX
+    from wizard.engine.contract import StepContext
+    from wizard.rehearsal.vault_data import KEY_FILE
+
+    with prepared_workspace(EARLIER) as ws:
+        runner, _ = _approved(ws)
+        runner.deploy()
+        ctx = runner.context()
+        assert public_endpoint.request(ctx, "/").status == 200
+        elsewhere = StepContext(ctx.step_id, ctx.answers, {**ctx.outputs, "tls-certificates": {
+            **ctx.outputs["tls-certificates"], "public_host": "other.contoso.com"}}, ctx.mode, azure=ctx.azure)
+        try:
+            public_endpoint.request(elsewhere, "/")
+            raise AssertionError("no listener answers for another host name")
+        except ssl.SSLError as exc:
+            assert "UNRECOGNIZED_NAME" in str(exc).upper()
+
+        model = ws.backend.model
+        policy_id = ws.session.step("cluster").outputs["waf_policy_id"]
+        with model.lock:  # as a redeploy of step 8 with the policy in Detection mode would leave it
+            model.data["resources"][policy_id.lower()]["properties"]["policySettings"]["mode"] = "Detection"
+        assert public_endpoint.request(ctx, public_endpoint.WAF_TEST).status == 200  # logged, not refused
+
+        pfx = base64.b64encode(ws.session.secrets.get_bytes(LISTENER_PFX)).decode()
+        state = ws.backend.state_dir
+        assert pfx[:64] not in (state / "rehearsal-model.json").read_text()
+        assert (state / KEY_FILE).stat().st_mode & 0o777 == 0o600

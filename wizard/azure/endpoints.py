@@ -29,6 +29,9 @@ class Endpoints:
     # Azure seconds per real second: 1 in Azure; a rehearsal runs faster, and a wait that is
     # given in Azure minutes (Flux's compliance timeout) is measured on this clock.
     pace: float = 1.0
+    # Where Application Gateway's public front end answers: empty live (its public IP, port
+    # 443); host:port of the rehearsal's front end on 127.0.0.1 in a rehearsal.
+    public_frontend: str = ""
 
     @property
     def is_rehearsal(self) -> bool:
@@ -49,7 +52,7 @@ AZURE_PUBLIC = Endpoints(
 )
 
 
-def rehearsal_endpoints(base_url: str, ca_path: str, pace: float = 1.0) -> Endpoints:
+def rehearsal_endpoints(base_url: str, ca_path: str, pace: float = 1.0, public_frontend: str = "") -> Endpoints:
     """Endpoints of a running rehearsal backend. Graph and ARM share one server; their paths
     never collide (Graph paths start with /v1.0, ARM paths with /subscriptions or /providers)."""
     base = base_url.rstrip("/") + "/"
@@ -64,4 +67,5 @@ def rehearsal_endpoints(base_url: str, ca_path: str, pace: float = 1.0) -> Endpo
         retry_backoff_factor=0.0,
         registry_base=f"{base}_registries",
         pace=pace,
+        public_frontend=public_frontend,
     )

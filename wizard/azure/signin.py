@@ -88,7 +88,8 @@ def live_context(device_code_prompt: Callable[[str, str, Any], None] | None = No
 
 
 def rehearsal_context(backend: Any, subscription_id: str | None = None) -> AzureContext:
-    endpoints = rehearsal_endpoints(backend.base_url, str(backend.ca_path), backend.pace)
+    endpoints = rehearsal_endpoints(backend.base_url, str(backend.ca_path), backend.pace,
+                                    getattr(backend, "frontend_address", ""))
     scenario = backend.scenario
     sub = subscription_id or scenario.default_subscription_id
     return AzureContext(backend.credential(), endpoints, sub, scenario.tenant_id,

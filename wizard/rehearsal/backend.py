@@ -12,7 +12,7 @@ from wizard.rehearsal import (routes_authorization, routes_capacity, routes_depl
                               routes_gateway_health, routes_graph, routes_image_builder, routes_keyvault,
                               routes_providers, routes_registry, routes_resources, routes_run_command,
                               routes_subscription_resources, routes_subscriptions, source_registries)
-from wizard.rehearsal import defender
+from wizard.rehearsal import defender, vault_data
 from wizard.rehearsal.credential import RehearsalCredential
 from wizard.rehearsal.faults import Fault, FaultPlan
 from wizard.rehearsal.http_server import HttpsServer
@@ -57,9 +57,11 @@ class RehearsalBackend:
         defender.seed(self._model, self.scenario, self.scenario.default_subscription_id)
         self._world = World(self.scenario, self._model, self.faults, self.pace)
         self._server: HttpsServer | None = None
+        self._frontend: Any = None  # the App Gateway front end (app_gateway_frontend), once started
         self.ca_path: Path = self.state_dir / "rehearsal-ca.pem"
         self.signing_key: bytes = load_key(self.state_dir)
         self._world.signing_key = self.signing_key
+        self._world.vault_key = vault_data.load_key(self.state_dir)
 
     @property
     def base_url(self) -> str:
@@ -79,7 +81,15 @@ class RehearsalBackend:
         self._server = HttpsServer(self._world, build_router(), self.journal, tls, self)
         self._world.base_url = self.base_url
         self._server.start()
+        from wizard.rehearsal.app_gateway_frontend import GatewayFrontend
+
+        self._frontend = GatewayFrontend(self._world).start()
         return self
+
+    @property
+    def frontend_address(self) -> str:
+        """host:port where the rehearsal's Application Gateways answer HTTPS (SNI picks one)."""
+        return self._frontend.address if self._frontend is not None else ""
 
     def credential(self) -> RehearsalCredential:
         user, tenant = self.scenario.user, self.scenario.tenant
@@ -87,6 +97,9 @@ class RehearsalBackend:
                                    tenant_id=tenant["id"], key=self.signing_key)
 
     def stop(self) -> None:
+        if self._frontend is not None:
+            self._frontend.stop()
+            self._frontend = None
         if self._server is not None:
             self._server.stop()
             self._server = None

@@ -40,21 +40,25 @@ def _value(parameters: Mapping[str, Any], key: str, default: Any) -> Any:
     return entry.get("value", default) if isinstance(entry, Mapping) else default
 
 
-def constraints(cluster: Mapping[str, Any], resources: Iterable[Mapping[str, Any]]) -> list[Constraint]:
-    """The deny constraints in force on the cluster: none without the Azure Policy add-on."""
+def assignments_over(cluster: Mapping[str, Any], resources: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The policy assignments Gatekeeper enforces on the cluster: those at or above its resource
+    group, once the Azure Policy add-on runs (none without it)."""
     props = cluster.get("properties") or {}
     if not ((props.get("addonProfiles") or {}).get("azurepolicy") or {}).get("enabled"):
         return []
     scope = str(cluster["id"]).lower().split("/providers/")[0]
+    return [a for a in resources if str(a.get("type", "")).lower() == ASSIGNMENTS
+            and scope.startswith(str(a.get("id", "")).lower().split("/providers/microsoft.authorization/")[0])]
+
+
+def constraints(cluster: Mapping[str, Any], resources: Iterable[Mapping[str, Any]]) -> list[Constraint]:
+    """The deny constraints in force on the cluster."""
     out = []
-    for assignment in resources:
-        if str(assignment.get("type", "")).lower() != ASSIGNMENTS:
-            continue
-        at = str(assignment.get("id", "")).lower().split("/providers/microsoft.authorization/")[0]
+    for assignment in assignments_over(cluster, resources):
         a = assignment.get("properties") or {}
         known = _known().get(str(a.get("policyDefinitionId", "")).rsplit("/", 1)[-1].lower())
         parameters = a.get("parameters") or {}
-        if not scope.startswith(at) or known is None or a.get("enforcementMode") == "DoNotEnforce" \
+        if known is None or a.get("enforcementMode") == "DoNotEnforce" \
                 or str(_value(parameters, "effect", "")).lower() != "deny":
             continue
         suffix = re.sub(r"[^a-z0-9]", "", str(assignment.get("name", "")).lower())[:12]

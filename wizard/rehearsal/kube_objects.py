@@ -13,13 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from wizard.rehearsal import kube_admission
 from wizard.rehearsal.node_resource_group import _digits
 
 REPOSITORIES_FILE = Path(__file__).resolve().parents[2] / "assets" / "azure" / "bootstrap-repositories.json"
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 FLUX_CONFIGURATIONS = "microsoft.kubernetesconfiguration/fluxconfigurations"
 EXTENSIONS = "microsoft.kubernetesconfiguration/extensions"
-ASSIGNMENTS = "microsoft.authorization/policyassignments"
 
 
 @lru_cache(maxsize=1)
@@ -97,16 +97,8 @@ def constraint_templates(cluster: Mapping[str, Any], resources: Iterable[Mapping
     """Gatekeeper's constraint templates: one per Kubernetes policy assigned at or above the
     cluster's resource group, once the Azure Policy add-on runs. Azure names them
     ``k8sazure…``; the rehearsal derives a name of that form from the definition id."""
-    if not ((_props(cluster).get("addonProfiles") or {}).get("azurepolicy") or {}).get("enabled"):
-        return []
-    scope = str(cluster["id"]).lower().split("/providers/")[0]
     out = []
-    for assignment in resources:
-        if str(assignment.get("type", "")).lower() != ASSIGNMENTS:
-            continue
-        at = str(assignment.get("id", "")).lower().split("/providers/microsoft.authorization/")[0]
-        if not scope.startswith(at):
-            continue
+    for assignment in kube_admission.assignments_over(cluster, resources):
         definition = str(_props(assignment).get("policyDefinitionId", "")).rsplit("/", 1)[-1].lower()
         name = str(_props(assignment).get("displayName") or "").lower()
         if "kubernetes" in name:

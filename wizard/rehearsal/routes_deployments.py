@@ -12,7 +12,7 @@ import time
 import uuid
 from typing import Any, Mapping
 
-from wizard.rehearsal import image_builder, routes_keyvault, serialized_writes, write_only
+from wizard.rehearsal import image_builder, routes_keyvault, serialized_writes, vault_data, write_only
 from wizard.rehearsal import authorization_writes, cluster_rules, defender, drift, flow_log_rules, gitops, network_rules
 from wizard.rehearsal import deployment_schedule as sched
 from wizard.rehearsal.deployment_views import (View, current_state, deployment_body, deployment_error, find_view,
@@ -203,6 +203,16 @@ def _parent_missing(entry: dict[str, Any], find: Any) -> dict[str, Any] | None:
                        f"'{parent.rsplit('/', 1)[-1]}' not found."}
 
 
+def _seal_secret_values(req: Request, resources: Any) -> None:
+    """A Key Vault secret's value is kept only sealed (``vault_data``), for the rehearsal's App
+    Gateway front end; the model's declared copy has it stripped (``write_only``)."""
+    for r in resources:
+        value = ((r.declared or {}).get("properties") or {}).get("value")
+        if r.type.lower() == vault_data.SECRET_TYPE and isinstance(value, str) and req.world.vault_key:
+            with req.world.model.lock:
+                vault_data.seal(req.world.model.data, req.world.vault_key, r.id, value)
+
+
 def put_deployment(req: Request) -> Response:
     sub, rg, prefix = _scope(req, write=True)
     dep_id = _deployment_id(prefix, req.params["name"])
@@ -219,6 +229,7 @@ def put_deployment(req: Request) -> Response:
                 "nested_in": r.nested_in,
                 "parameters": r.parameters_echo if r.type.lower() == DEPLOYMENT_TYPE else None}
                for r in plan.resources]
+    _seal_secret_values(req, plan.resources)
     schedule = sched.build_schedule(entries, factor, fail_type, fail_error)
     _defer(schedule, validation.deferred)
     _write_errors(schedule, sub, req.world)

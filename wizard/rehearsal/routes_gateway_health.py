@@ -30,14 +30,14 @@ ACTION = "Microsoft.Network/applicationGateways/backendhealth/action"
 PROBE_SECONDS = 30.0  # Azure probes every backend once before it answers
 
 
-def _gateway_source(req: Request, props: Mapping[str, Any]) -> str:
+def gateway_source(model: Any, props: Mapping[str, Any]) -> str:
     """The address the gateway's probes come from: one in its subnet (Azure keeps the first four)."""
     configs = props.get("gatewayIPConfigurations") or [{}]
     subnet_id = str(((configs[0].get("properties") or {}).get("subnet") or {}).get("id", ""))
-    subnet = req.world.model.resource(subnet_id) or {}
+    subnet = model.resource(subnet_id) or {}
     prefix = str((subnet.get("properties") or {}).get("addressPrefix") or "")
     if not prefix:
-        vnet = req.world.model.resource(subnet_id.rsplit("/subnets/", 1)[0]) or {}
+        vnet = model.resource(subnet_id.rsplit("/subnets/", 1)[0]) or {}
         prefix = next((str((s.get("properties") or {}).get("addressPrefix", "")) for s in
                        (vnet.get("properties") or {}).get("subnets") or []
                        if str(s.get("name", "")).lower() == subnet_id.rsplit("/", 1)[-1].lower()), "")
@@ -69,7 +69,7 @@ def _server(req: Request, address: str, port: int, host: str, source: str) -> di
 
 def _health(req: Request, gateway: Mapping[str, Any]) -> dict[str, Any]:
     props, rid = gateway.get("properties") or {}, str(gateway["id"])
-    source = _gateway_source(req, props)
+    source = gateway_source(req.world.model, props)
     pools = []
     for pool in props.get("backendAddressPools") or []:
         pool_id = f"{rid}/backendAddressPools/{pool['name']}"

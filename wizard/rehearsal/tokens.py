@@ -34,10 +34,11 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def load_key(state_dir: Path) -> bytes:
-    """The session's signing key, created on first use; a resumed rehearsal keeps it, so
-    tokens cached by a credential stay valid across a restart of the backend."""
-    path = Path(state_dir) / KEY_FILE
+def load_key(state_dir: Path, file_name: str = KEY_FILE) -> bytes:
+    """A 32-byte key of the rehearsal's state (0600), created on first use: the token signing
+    key by default; a resumed rehearsal keeps it, so tokens cached by a credential stay valid
+    across a restart of the backend."""
+    path = Path(state_dir) / file_name
     if path.exists():
         return path.read_bytes()
     key = secrets.token_bytes(32)

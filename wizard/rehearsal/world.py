@@ -19,6 +19,8 @@ class World:
     # The key the rehearsal signs its tokens with: a route that receives a token in a body
     # (run command's clusterToken) verifies it as the Kubernetes API server would.
     signing_key: bytes = b""
+    # The key secret values are sealed with (vault_data): only the App Gateway front end reads them.
+    vault_key: bytes = b""
 
     def azure_minutes_to_real(self, minutes: float) -> float:
         return minutes * 60.0 / self.pace
