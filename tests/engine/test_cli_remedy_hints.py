@@ -125,5 +125,5 @@ def test_a_failed_deployment_names_the_real_session_and_translates_a_tui_key(tmp
     assert err[remedy + 1].startswith("[hub]   ") and f"aks-wizard --resume {session_id}" in err[remedy + 1]
     assert f"[hub] nothing was lost; resume with: aks-wizard run --resume {session_id} --yes" in err
     assert err[-1] == ("not done: hub (failed), jumpbox-image (not started), spoke (not started), "
-                       "cluster (not started), bootstrap (not started)")  # all of these need the hub, at one remove
+                       "cluster (not started), bootstrap (not started), workload (not started)")  # all of these need the hub, at one remove
     assert "<session-id>" not in proc.stderr

@@ -93,3 +93,13 @@ def test_the_probe_pod_is_hardened_and_runs_the_imported_traefik_image() -> None
     assert pod["apiVersion"] == "v1" and container["image"].endswith("@" + DIGEST)
     assert container["securityContext"]["runAsNonRoot"] and container["resources"]["limits"]
     assert container["command"][0] == "wget" and pod["spec"]["nodeSelector"] == {"agentpool": "npuser01"}
+
+
+def test_the_in_cluster_probe_is_listed_with_the_checks_that_follow_the_deployment() -> None:
+    from wizard.engine.check_catalog import after_deployment, judged_checks
+
+    assert [c.id for c in judged_checks(WORKLOAD)] == ["workload.bypass-refused"]
+    assert [c.id for c in after_deployment(WORKLOAD)] == ["workload.bypass-refused", "workload.backend-health",
+                                                          "workload.https", "workload.waf"]
+    from steps.hub import HUB
+    assert judged_checks(HUB) == ()  # an ARM step judges nothing while it runs
