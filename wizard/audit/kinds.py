@@ -88,7 +88,7 @@ state names as failing."""
 
 RUN_COMMAND_COMPLETED = "run_command.completed"
 """A command ran inside the cluster through AKS run command: the command, its attached files'
-SHA-256, exit code, the cluster's output (secrets never go into commands), and its id."""
+SHA-256 and text (manifests hold no secret), exit code, the cluster's output, and its id."""
 
 PART_COMPLETED = "part.completed"
 """One part of a step's action sequence finished (images, GitOps, compliance); a resume does

@@ -3,7 +3,7 @@
 The preview lists what each command applies (the Kubernetes objects of its attached
 manifests) and what it only reads or probes; nothing reaches the cluster before approval.
 Once approved, each command runs in order and is audited as it ran (``run_command.completed``:
-the command, its files' SHA-256, exit code and output), so a reviewer sees exactly what was
+the command, its files and their SHA-256, exit code and output), so a reviewer sees exactly what was
 applied and what the cluster answered. A command with a judge is a check with evidence
 (recorded as the step's check result); a command without one must exit 0, and when it does
 not, its diagnosis command's answer names the cause (a Deployment's conditions)."""
@@ -104,6 +104,9 @@ class ClusterCommandsStep:
     def _run(self, cluster: str, command: str, files: Any, key: str) -> run_command.CommandOutcome:
         outcome = run_command.run(self.runner.azure, cluster, command, files)  # type: ignore[arg-type]
         evidence = outcome.as_evidence()
+        # the attached files themselves (manifests: names, addresses, client ids, never a secret),
+        # so a reviewer reads what was applied from the audit alone; their SHA-256 sits beside them
+        evidence["files"] = dict(files or {})
         if len(evidence["output"]) > AUDITED_OUTPUT:
             evidence["output"] = evidence["output"][:AUDITED_OUTPUT] + "\n[cut: the rest is not kept]"
         self.runner.session.record("run_command.completed", self.runner.step.id, {"key": key, **evidence})
