@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from steps import workload_manifests as m
 from tests.engine.flow import decide_and_check, journal, not_passing, records_of
 from wizard.engine.arm import AzureCallFailed
@@ -92,11 +94,9 @@ def test_a_gateway_that_cannot_reach_the_ingress_is_named_with_the_probe_log(pre
                         lambda i: {**original(i), "spec": {**original(i)["spec"], "ingress": []}})
     with prepared_workspace(EARLIER) as ws:
         runner, _ = _approved(ws)
-        try:
+        with pytest.raises(AzureCallFailed) as failed:
             runner.deploy()
-            raise AssertionError("verification should fail")
-        except AzureCallFailed as exc:
-            assert exc.failure.code == "VerificationFailed"
+        assert failed.value.failure.code == "VerificationFailed"
         health = runner.state.checks["workload.backend-health"]
         assert health["status"] == "fail" and "Unhealthy" in health["summary"]
         assert "dropped by network policy" in health["summary"]
@@ -108,14 +108,13 @@ def test_an_image_the_registry_lacks_stalls_the_rollout_and_the_kubelet_says_why
         images = ws.session.step("bootstrap").outputs["images"]
         images["aspnetapp"]["image"] = images["aspnetapp"]["image"].replace(":aspnetapp", ":not-imported")
         runner, _ = _approved(ws)
-        try:
+        with pytest.raises(AzureCallFailed) as failed:
             runner.deploy()
-            raise AssertionError("the app's rollout should fail")
-        except AzureCallFailed as exc:
-            assert exc.failure.code == "KubernetesCommandFailed"
-            assert 'deployment "aspnetapp-deployment" exceeded its progress deadline' in exc.failure.message
-            assert "Failed to pull image" in exc.failure.message and ":not-imported@" in exc.failure.message
-            assert "step 9" in exc.failure.remedy
+        failure = failed.value.failure
+        assert failure.code == "KubernetesCommandFailed"
+        assert 'deployment "aspnetapp-deployment" exceeded its progress deadline' in failure.message
+        assert "Failed to pull image" in failure.message and ":not-imported@" in failure.message
+        assert "step 9" in failure.remedy
         keys = [r["data"]["key"] for r in records_of(ws.session.dir, "run_command.completed", "workload")]
         assert keys[-2:] == ["rollout-aspnetapp-deployment", "rollout-aspnetapp-deployment-diagnosis"]
         assert "bypass-refused" not in keys  # nothing after a failed command runs
@@ -128,12 +127,10 @@ def test_without_network_policies_the_bypass_probe_reaches_the_app_and_fails(pre
                                                  if k != "40-network-policies.yaml"})
     with prepared_workspace(EARLIER) as ws:
         runner, _ = _approved(ws)
-        try:
+        with pytest.raises(AzureCallFailed) as failed:
             runner.deploy()
-            raise AssertionError("the bypass probe should fail")
-        except AzureCallFailed as exc:
-            assert exc.failure.code == "InClusterCheckFailed"
-            assert "bypassed the ingress controller" in exc.failure.message
+        assert failed.value.failure.code == "InClusterCheckFailed"
+        assert "bypassed the ingress controller" in failed.value.failure.message
         check = runner.state.checks["workload.bypass-refused"]
         assert check["status"] == "fail" and "40-network-policies.yaml" in check["remedy"]
 
@@ -157,11 +154,8 @@ def test_the_front_end_answers_only_its_listener_and_keeps_the_certificate_seale
         assert public_endpoint.request(ctx, "/").status == 200
         elsewhere = StepContext(ctx.step_id, ctx.answers, {**ctx.outputs, "tls-certificates": {
             **ctx.outputs["tls-certificates"], "public_host": "other.contoso.com"}}, ctx.mode, azure=ctx.azure)
-        try:
+        with pytest.raises(ssl.SSLError, match="(?i)unrecognized_name"):  # no listener for another host name
             public_endpoint.request(elsewhere, "/")
-            raise AssertionError("no listener answers for another host name")
-        except ssl.SSLError as exc:
-            assert "UNRECOGNIZED_NAME" in str(exc).upper()
 
         model = ws.backend.model
         policy_id = ws.session.step("cluster").outputs["waf_policy_id"]

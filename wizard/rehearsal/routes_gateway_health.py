@@ -20,7 +20,7 @@ from wizard.rehearsal import kube_surroundings, kube_traffic, permissions
 from wizard.rehearsal.http_types import ArmError, Request, Response, not_found
 from wizard.rehearsal.kube_store import Objects
 from wizard.rehearsal.router import Router
-from wizard.rehearsal.routes_registry import retry_after
+from wizard.rehearsal.routes_registry import retry_after, still_running
 from wizard.rehearsal.routes_subscriptions import require_subscription
 from wizard.rehearsal.scenario import normalize_location
 
@@ -113,8 +113,7 @@ def health_result(req: Request) -> Response:
     if op is None or op.get("kind") != "backendHealth":
         raise ArmError(404, "NotFound", f"Operation {req.params['op']} was not found.")
     if time.time() < float(op["doneAt"]):
-        return Response(202, None, {"Location": f"{req.world.base_url}{req.path}?api-version="
-                                                f"{req.query.get('api-version', '')}", "Retry-After": retry_after(req)})
+        return still_running(req)
     return Response(200, op["body"])
 
 

@@ -61,6 +61,13 @@ def retry_after(req: Request, azure_seconds: float = 5.0) -> str:
     return str(max(0, round(azure_seconds / req.world.pace)))
 
 
+def still_running(req: Request) -> Response:
+    """An operation's Location answering "not yet": 202, come back to the same URL after
+    Retry-After (ARM's long-running operation pattern, on the rehearsal's clock)."""
+    return Response(202, None, {"Location": f"{req.world.base_url}{req.path}?api-version="
+                                            f"{req.query.get('api-version', '')}", "Retry-After": retry_after(req)})
+
+
 def _images(req: Request, registry_id: str) -> dict[str, str]:
     return req.world.model.data.setdefault("registryImages", {}).setdefault(registry_id.lower(), {})
 
@@ -132,8 +139,7 @@ def import_operation(req: Request) -> Response:
     if op is None or op.get("kind") != "importImage":
         raise ArmError(404, "NotFound", f"Operation {req.params['op']} was not found.")
     if time.time() < float(op["doneAt"]):
-        return Response(202, None, {"Location": f"{req.world.base_url}{req.path}?api-version="
-                                                f"{req.query.get('api-version', '')}", "Retry-After": retry_after(req)})
+        return still_running(req)
     with req.world.model.lock:
         held = req.world.model.data.setdefault("registryImages", {}).setdefault(op["registry"], {})
         for target in op["targets"]:

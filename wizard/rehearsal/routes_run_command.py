@@ -27,7 +27,7 @@ from wizard.rehearsal import (kube_admission, kube_objects, kube_store, kube_sur
                               routes_directory)
 from wizard.rehearsal.http_types import ArmError, Request, Response, not_found
 from wizard.rehearsal.router import Router
-from wizard.rehearsal.routes_registry import retry_after
+from wizard.rehearsal.routes_registry import retry_after, still_running
 from wizard.rehearsal.routes_subscriptions import require_subscription
 from wizard.rehearsal.tokens import TokenProblem, verify
 
@@ -142,8 +142,7 @@ def command_result(req: Request) -> Response:
     if not run or run["cluster"] != str(cluster["id"]).lower():
         raise ArmError(404, "NotFound", f"Command result {req.params['id']} was not found.")
     if time.time() < run["finishedAt"]:
-        return Response(202, None, {"Location": f"{req.world.base_url}{req.path}?api-version="
-                                                f"{req.query.get('api-version', '')}", "Retry-After": retry_after(req)})
+        return still_running(req)
     # lower case, as the spec's example RunCommandResultSucceed.json (2026-08-01) answers
     return Response(200, {"id": req.params["id"], "properties": {
         "provisioningState": "succeeded", "exitCode": run["exitCode"], "startedAt": _stamp(run["startedAt"]),
