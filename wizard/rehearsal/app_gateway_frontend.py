@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import unquote_plus, urlsplit
 
-from wizard.rehearsal import kube_surroundings, kube_traffic, vault_data
-from wizard.rehearsal.kube_store import Objects
-from wizard.rehearsal.routes_gateway_health import gateway_source
+from wizard.rehearsal import kube_traffic, vault_data
+from wizard.rehearsal.routes_gateway_health import gateway_source, part_named, reach_backend
 from wizard.rehearsal.world import World
 
 RULES = Path(__file__).resolve().parents[2] / "assets" / "rehearsal" / "waf-rules.json"
@@ -46,11 +45,6 @@ def _props(r: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return (r or {}).get("properties") or {}
 
 
-def _named(props: Mapping[str, Any], collection: str, ref: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    name = str((ref or {}).get("id", "")).rsplit("/", 1)[-1].lower()
-    return next((x for x in props.get(collection) or [] if str(x.get("name", "")).lower() == name), {})
-
-
 def _listener(world: World, host: str) -> tuple[Mapping[str, Any], Mapping[str, Any]] | None:
     """The gateway and HTTPS listener that answer for ``host`` (SNI)."""
     with world.model.lock:
@@ -65,7 +59,7 @@ def _listener(world: World, host: str) -> tuple[Mapping[str, Any], Mapping[str, 
 
 def _pfx(world: World, gateway: Mapping[str, Any], listener: Mapping[str, Any]) -> bytes | None:
     """The listener certificate's PFX, from the vault secret its sslCertificate names."""
-    cert = _named(_props(gateway), "sslCertificates", _props(listener).get("sslCertificate"))
+    cert = part_named(_props(gateway), "sslCertificates", _props(listener).get("sslCertificate"))
     uri = urlsplit(str(_props(cert).get("keyVaultSecretId", "")))
     vault_name, parts = (uri.hostname or "").split(".")[0], [p for p in uri.path.split("/") if p]
     if len(parts) < 2 or parts[0] != "secrets":
@@ -114,27 +108,20 @@ def blocked(world: World, gateway: Mapping[str, Any], target: str) -> Mapping[st
 def _backend(world: World, gateway: Mapping[str, Any], listener: Mapping[str, Any]) -> kube_traffic.Reach:
     props = _props(gateway)
     rule = next((r for r in props.get("requestRoutingRules") or []
-                 if _named(props, "httpListeners", _props(r).get("httpListener")) is listener), None)
+                 if part_named(props, "httpListeners", _props(r).get("httpListener")) is listener), None)
     if rule is None:
         return kube_traffic.Reach(False, "no routing rule for the listener")
-    pool = _named(props, "backendAddressPools", _props(rule).get("backendAddressPool"))
-    settings = _props(_named(props, "backendHttpSettingsCollection", _props(rule).get("backendHttpSettings")))
+    pool = part_named(props, "backendAddressPools", _props(rule).get("backendAddressPool"))
+    settings = _props(part_named(props, "backendHttpSettingsCollection", _props(rule).get("backendHttpSettings")))
     with world.model.lock:
         source = gateway_source(world.model, props)
-        everything = list(world.model.data["resources"].values())
-        clusters = [(world.model.resource(cid), data) for cid, data in (world.model.data.get("kube") or {}).items()]
-        images = world.model.data.get("registryImages") or {}
-        said = "no backend address"
-        for address in _props(pool).get("backendAddresses") or []:
-            for cluster, data in clusters:
-                if cluster is None:
-                    continue
-                around = kube_surroundings.surroundings(cluster, everything, images, world.scenario.tenant_id)()
-                reach = kube_traffic.through_ingress(Objects(data), around, source, str(address.get("ipAddress", "")),
-                                                     int(settings.get("port", 443)), str(settings.get("hostName", "")))
-                if reach.arrived:
-                    return reach
-                said = reach.why
+    said = "no backend address"
+    for address in _props(pool).get("backendAddresses") or []:
+        reach = reach_backend(world, source, str(address.get("ipAddress", "")), int(settings.get("port", 443)),
+                              str(settings.get("hostName", "")))
+        if reach is not None and reach.arrived:
+            return reach
+        said = reach.why if reach is not None else f"nothing listens at {address.get('ipAddress')}"
     return kube_traffic.Reach(False, said)
 
 

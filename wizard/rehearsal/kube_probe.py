@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from wizard.rehearsal import kube_admission, kube_network
 from wizard.rehearsal.kube_store import ApplyContext, Objects
-from wizard.rehearsal.kube_traffic import page, service_for_host, to_service
+from wizard.rehearsal.kube_traffic import network_policies, page, service_for_host, to_service
 from wizard.rehearsal.kube_workloads import Surroundings, workload
 
 DNS = kube_network.Peer("kube-system", {"k8s-app": "kube-dns"}, ports={"dns": 53})
@@ -136,7 +136,7 @@ def _call(command: list[str], namespace: str, pod: Mapping[str, Any], objects: O
     parts = urlsplit(url)
     host = parts.hostname or ""
     me = kube_network.Peer(namespace, dict(pod["metadata"]["labels"]))
-    policies = [o for o in objects.data.values() if o.get("kind") == "NetworkPolicy"]
+    policies = network_policies(objects)
     resolves, _ = kube_network.allowed(policies, me, DNS, 53, "UDP")
     service = service_for_host(objects, host, namespace)
     if not resolves or service is None:

@@ -41,7 +41,7 @@ def peer_of(pod: Mapping[str, Any]) -> kube_network.Peer:
     return kube_network.Peer(pod["metadata"]["namespace"], dict(pod["metadata"].get("labels") or {}), ports=ports)
 
 
-def _policies(objects: Objects) -> list[Mapping[str, Any]]:
+def network_policies(objects: Objects) -> list[Mapping[str, Any]]:
     assert POLICY is not None
     return list(objects.of(POLICY))
 
@@ -65,7 +65,7 @@ def to_service(objects: Objects, around: Surroundings, source: kube_network.Peer
         return Reach(False, f"service {name} has no ready endpoints: connection refused")
     said = ""
     for pod in endpoints:
-        ok, why = kube_network.allowed(_policies(objects), source, peer_of(pod), _target_port(service_port, pod))
+        ok, why = kube_network.allowed(network_policies(objects), source, peer_of(pod), _target_port(service_port, pod))
         if ok:
             return Reach(True, why, pod)
         said = why

@@ -44,25 +44,37 @@ def gateway_source(model: Any, props: Mapping[str, Any]) -> str:
     return str(ipaddress.ip_network(prefix, strict=False)[4]) if prefix else ""
 
 
-def _sub(props: Mapping[str, Any], collection: str, ref: Mapping[str, Any] | None) -> Mapping[str, Any]:
+def part_named(props: Mapping[str, Any], collection: str, ref: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The gateway part (pool, settings, listener…) a sub-resource reference points at."""
     name = str((ref or {}).get("id", "")).rsplit("/", 1)[-1].lower()
     return next((x for x in props.get(collection) or [] if str(x.get("name", "")).lower() == name), {})
 
 
+def reach_backend(world: Any, source: str, address: str, port: int, host: str) -> kube_traffic.Reach | None:
+    """What a request from ``source`` to a backend ``address`` finds, in the cluster whose model
+    has something listening there; None when no modelled cluster does. Backend health and the
+    front end both ask this."""
+    model = world.model
+    with model.lock:
+        everything = list(model.data["resources"].values())
+        images = model.data.get("registryImages") or {}
+        for cluster_id, data in (model.data.get("kube") or {}).items():
+            cluster = model.resource(cluster_id)
+            if cluster is None:
+                continue
+            around = kube_surroundings.surroundings(cluster, everything, images, world.scenario.tenant_id)()
+            reach = kube_traffic.through_ingress(Objects(data), around, source, address, port, host)
+            if reach.arrived or not reach.why.startswith("nothing listens"):
+                return reach
+    return None
+
+
 def _server(req: Request, address: str, port: int, host: str, source: str) -> dict[str, Any]:
-    model = req.world.model
-    everything = list(model.data["resources"].values())
-    for cluster_id, data in (model.data.get("kube") or {}).items():
-        cluster = model.resource(cluster_id)
-        if cluster is None:
-            continue
-        around = kube_surroundings.surroundings(cluster, everything, model.data.get("registryImages") or {},
-                                                req.world.scenario.tenant_id)()
-        reach = kube_traffic.through_ingress(Objects(data), around, source, address, port, host)
-        if reach.arrived:
-            return {"address": address, "health": "Healthy", "healthProbeLog": "Success. Received 200 status code"}
-        if not reach.why.startswith("nothing listens"):
-            return {"address": address, "health": "Unhealthy", "healthProbeLog": reach.why}
+    reach = reach_backend(req.world, source, address, port, host)
+    if reach is not None and reach.arrived:
+        return {"address": address, "health": "Healthy", "healthProbeLog": "Success. Received 200 status code"}
+    if reach is not None:
+        return {"address": address, "health": "Unhealthy", "healthProbeLog": reach.why}
     return {"address": address, "health": "Unhealthy", "healthProbeLog": "Cannot connect to backend server. Check "
             f"whether any NSG/UDR/Firewall is blocking access to the server ({address}: nothing listens there)."}
 
@@ -74,8 +86,8 @@ def _health(req: Request, gateway: Mapping[str, Any]) -> dict[str, Any]:
     for pool in props.get("backendAddressPools") or []:
         pool_id = f"{rid}/backendAddressPools/{pool['name']}"
         used = [r for r in props.get("requestRoutingRules") or []
-                if _sub(props, "backendAddressPools", (r.get("properties") or {}).get("backendAddressPool")) is pool]
-        settings_list = [_sub(props, "backendHttpSettingsCollection", (r.get("properties") or {})
+                if part_named(props, "backendAddressPools", (r.get("properties") or {}).get("backendAddressPool")) is pool]
+        settings_list = [part_named(props, "backendHttpSettingsCollection", (r.get("properties") or {})
                               .get("backendHttpSettings")) for r in used] or list(props.get("backendHttpSettingsCollection") or [])
         collection = []
         for settings in settings_list:
