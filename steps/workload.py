@@ -16,8 +16,10 @@ from checks import cluster_access, gateway_health, public_endpoint
 from checks.cluster_inputs import check_earlier_outputs
 from steps import cluster_policy
 from steps import workload_manifests as m
-from wizard.engine.contract import (ActionSequence, Check, Choice, ClusterCommands, Field, FieldKind, Finding,
-                                    KubeCommand, OutputSpec, Part, PlannedChange, StepContext, StepDefinition)
+from steps import workload_run_command as run_command_off
+from wizard.engine.contract import (ActionSequence, ArmDeployment, Check, Choice, ClusterCommands, Field, FieldKind,
+                                    Finding, GroupTemplate, KubeCommand, OutputSpec, Part, PlannedChange, StepContext,
+                                    StepDefinition)
 
 NEEDED = (("cluster", "cluster_id", "the cluster"), ("cluster", "registry_name", "the registry"),
           ("cluster", "key_vault_name", "the Key Vault"), ("cluster", "ingress_client_id", "the ingress identity"),
@@ -33,7 +35,11 @@ INGRESS_SUBNET, GATEWAY_SUBNET = "snet-clusteringressservices", "snet-applicatio
 API_SUBNETS = ("snet-clusternodes", "snet-privatecluster")  # where the API server's private address is
 AFTER = (Choice("keep", "Keep run command on", "Later day-2 commands (and this wizard's checks) keep working without "
                 "line of sight. Whoever holds managedClusters/runcommand/action on the cluster can run kubectl as "
-                "themselves; the Activity Log records each use."),)
+                "themselves; the Activity Log records each use."),
+         Choice("disable", "Turn run command off", "Once the workload is proven, the cluster is updated "
+                "(disableRunCommand): kubectl then needs line of sight, from the jump box through Bastion. Anyone "
+                "with write access to the cluster can turn it back on through ARM, so it is a narrower door, not "
+                "a lock."))
 
 
 def inputs(ctx: StepContext) -> m.WorkloadInputs:
@@ -183,8 +189,47 @@ def _check_manifests(ctx: StepContext) -> Finding:
 
 def _outputs(parts: Mapping[str, Mapping[str, Any]], ctx: StepContext) -> dict[str, Any]:
     host, ip = str(ctx.output("tls-certificates", "public_host", "")), str(ctx.output("spoke", "app_gateway_public_ip", ""))
+    off = bool((parts.get("run-command-off") or {}).get("runCommandDisabled"))
     return {"public_url": f"https://{host}/", "app_gateway_ip": ip, "hosts_line": f"{ip} {host}",
-            "namespace": _namespace(), "run_command": ctx.answers["run_command_after"]}
+            "namespace": _namespace(), "run_command": "off" if off else "on"}
+
+
+def _turning_off(answers: Mapping[str, Any]) -> bool:
+    return answers.get("run_command_after") == "disable"
+
+
+def _check_way_in(ctx: StepContext) -> Finding:
+    """With run command off, the jump box is the way to the API server: say so when there is none."""
+    cluster = str(ctx.output("cluster", "cluster_name", ""))
+    group = str(ctx.output("cluster", "resource_group", ""))
+    again = f"az aks update -g {group} -n {cluster} --enable-run-command"
+    jumpbox = str(ctx.output("cluster", "jumpbox", "") or "")
+    if jumpbox:
+        return Finding.ok(f"Afterwards, kubectl runs from the jump box {jumpbox} through Bastion; run command can be "
+                          f"turned back on through ARM ({again}).", jumpbox=jumpbox, enable_again=again)
+    return Finding.warn("There is no jump box (step 6's decision): with run command off, nothing will reach the "
+                        "private API server until run command is turned back on.",
+                        f"Keep run command on (edit, key e), or accept it: {again} turns it back on from anywhere "
+                        "with Azure access (override with a reason).", enable_again=again)
+
+
+def _check_turned_off(ctx: StepContext) -> Finding:
+    from checks.cluster_access import run_command_state
+
+    disabled = run_command_state(ctx)
+    if disabled:
+        return Finding.ok("The cluster reports apiServerAccessProfile.disableRunCommand true: run command is off.",
+                          disable_run_command=True)
+    return Finding.fail("The cluster still reports run command on.", "Deploy again (key d): the update is submitted "
+                        "again; if it fails, Azure's error names the property it refused.", disable_run_command=disabled)
+
+
+def _cluster_group(ctx: StepContext) -> str:
+    return str(ctx.output("cluster", "resource_group"))
+
+
+def _cluster_location(ctx: StepContext) -> str:
+    return str(ctx.output("cluster", "location"))
 
 
 WORKLOAD = StepDefinition(
@@ -199,9 +244,9 @@ WORKLOAD = StepDefinition(
               "pods to be Ready before the step names what stopped them.", default=5, kind=FieldKind.INT,
               validators=(lambda v, ctx: None if 1 <= int(v) <= 30 else "Between 1 and 30 minutes.",)),
         Field("run_command_after", "Run command afterwards", "Turning run command off closes the path this wizard "
-              "used; later kubectl work then needs the jump box through Bastion. Turning it off from here is not "
-              "built yet in this version: to do it, set step 8's run command decision off and deploy step 8 again.",
-              default="keep", kind=FieldKind.CHOICE, choices=AFTER),
+              "used, after the workload is applied and proven; later kubectl work then needs the jump box through "
+              "Bastion, and steps 9 and 10 cannot run again until it is back on. The preview shows the cluster's "
+              "one changed property.", default="keep", kind=FieldKind.CHOICE, choices=AFTER),
         Field("run_command_reason", "Why (recorded)", "Recorded in the audit log with the decision, for a reviewer.",
               default="The wizard's checks and day-2 commands use it; access is limited to the admin group.",
               required=False),
@@ -214,6 +259,8 @@ WORKLOAD = StepDefinition(
               needs_azure=True),
         Check("workload.images", "Images went through quarantine", _check_images),
         Check("workload.manifests", "Manifests pass step 8's policies", _check_manifests),
+        Check("workload.way-in", "A way in once run command is off", _check_way_in, applies_when=_turning_off,
+              not_applicable="Run command stays on."),
     ),
     action=ActionSequence(parts=(
         Part("apply", ClusterCommands(cluster_id=_cluster, commands=(
@@ -225,6 +272,11 @@ WORKLOAD = StepDefinition(
             KubeCommand(key="bypass-refused", title="A pod bypassing the ingress is refused", command=_probe_command,
                         judge=judge_bypass, shown=_probe_shown),
         ))),
+        Part("run-command-off", ArmDeployment(
+            deployment_base_name="workload-run-command", location=_cluster_location,
+            groups=(GroupTemplate(key="cluster", resource_group=_cluster_group, location=_cluster_location,
+                                  template=run_command_off.template, parameters=lambda ctx: {}),),
+            outputs=lambda groups, ctx: dict(groups.get("cluster", {}))), wanted=_turning_off),
     ), outputs=_outputs),
     verify=(
         Check("workload.backend-health", "App Gateway sees its backend Healthy", gateway_health.check_backend_health,
@@ -232,6 +284,8 @@ WORKLOAD = StepDefinition(
         Check("workload.https", "HTTPS through App Gateway with step 2's certificate", public_endpoint.check_https,
               needs_azure=True),
         Check("workload.waf", "The WAF refuses the SQL-injection test", public_endpoint.check_waf, needs_azure=True),
+        Check("workload.run-command-off", "Run command is off", _check_turned_off, needs_azure=True,
+              applies_when=_turning_off, not_applicable="Run command stays on (this step's decision)."),
     ),
     outputs=(OutputSpec("public_url", "Public URL"), OutputSpec("app_gateway_ip", "App Gateway IP"),
              OutputSpec("hosts_line", "Hosts-file line (no public DNS yet)"), OutputSpec("namespace", "Namespace"),

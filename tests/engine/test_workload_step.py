@@ -167,3 +167,59 @@ def test_the_front_end_answers_only_its_listener_and_keeps_the_certificate_seale
         state = ws.backend.state_dir
         assert pfx[:64] not in (state / "rehearsal-model.json").read_text()
         assert (state / KEY_FILE).stat().st_mode & 0o777 == 0o600
+
+
+def test_turning_run_command_off_is_one_previewed_change_made_last(prepared_workspace: Any) -> None:
+    """The closing decision: the cluster, as AKS reports it (read-only properties left out as
+    the SDK's model marks them for 2026-08-01), PUT back through ARM with only
+    ``apiServerAccessProfile.disableRunCommand`` changed. What-if shows that single Modify (and
+    the cluster's group unchanged, its provenance tags kept), it runs after the probe, and
+    afterwards run command is refused in Azure's words, so step 10's own check says it is off."""
+    with prepared_workspace(EARLIER) as ws:
+        runner, preview = _approved(ws, run_command_after="disable")
+        cluster_id = ws.session.step("cluster").outputs["cluster_id"]
+        modified = [c for c in preview.changes if c.change_type == "Modify"]
+        assert [c.resource_id.lower() for c in modified] == [cluster_id.lower()], preview.changes
+        assert [(d.path, d.before, d.after) for d in modified[0].deltas] == [
+            ("properties.apiServerAccessProfile.disableRunCommand", False, True)]
+        group = next(c for c in preview.changes if c.resource_type == "Microsoft.Resources/resourceGroups")
+        assert group.change_type == "NoChange", group
+        before_put = [e for e in journal(ws.session.dir) if e["method"] == "PUT" and "workload-run-command" in e["path"]]
+        assert before_put == [], "nothing is written to Azure before the approval"
+
+        outputs = runner.deploy()
+        keys = [r["data"]["key"] for r in records_of(ws.session.dir, "run_command.completed", "workload")]
+        assert keys[-1] == "bypass-refused", "every command ran while run command was on"
+        assert outputs["run_command"] == "off"
+        assert runner.state.checks["workload.run-command-off"]["status"] == "pass"
+        made = {r["id"].lower(): r["existed_before"] for r in runner.state.deployment.resources}
+        assert made.get(cluster_id.lower()) is True, "the cluster is step 8's: cleanup must not count it twice"
+
+        again = decide_and_check(ws, "workload", None, run_command_after="keep")
+        assert again.state.checks["workload.run-command"]["status"] == "fail"
+        assert "--enable-run-command" in again.state.checks["workload.run-command"]["remedy"]
+
+
+def test_a_cluster_update_that_changes_what_aks_fixes_at_creation_is_refused(prepared_workspace: Any,
+                                                                            monkeypatch: Any) -> None:
+    """AKS refuses a PUT that changes dnsPrefix on an existing cluster with PropertyChangeNotAllowed
+    and the property as target (the 2026 response Azure/terraform-azurerm-avm-res-containerservice-
+    managedcluster#166 quotes); the wizard names the cluster, Azure's code and message."""
+    from steps import workload_run_command as wrc
+
+    original = wrc.current_cluster
+
+    def renamed(ctx: Any) -> dict[str, Any]:
+        body = original(ctx)
+        body["properties"]["dnsPrefix"] = "renamed"
+        return body
+
+    monkeypatch.setattr(wrc, "current_cluster", renamed)  # our template's input, not the SDK
+    with prepared_workspace(EARLIER) as ws:
+        runner, _ = _approved(ws, run_command_after="disable")
+        with pytest.raises(AzureCallFailed) as failed:
+            runner.deploy()
+        inner = failed.value.failure.innermost()
+        text = f"{inner.code} {inner.message}"
+        assert "PropertyChangeNotAllowed" in text and "Changing property 'dnsPrefix' is not allowed." in text
+        assert ws.session.step("cluster").outputs["cluster_name"] in failed.value.failure.resource

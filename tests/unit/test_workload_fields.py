@@ -100,6 +100,7 @@ def test_the_in_cluster_probe_is_listed_with_the_checks_that_follow_the_deployme
 
     assert [c.id for c in judged_checks(WORKLOAD)] == ["workload.bypass-refused"]
     assert [c.id for c in after_deployment(WORKLOAD)] == ["workload.bypass-refused", "workload.backend-health",
-                                                          "workload.https", "workload.waf"]
+                                                          "workload.https", "workload.waf",
+                                                          "workload.run-command-off"]
     from steps.hub import HUB
     assert judged_checks(HUB) == ()  # an ARM step judges nothing while it runs

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from wizard.azure.errors import AzureFailure
 from wizard.engine import arm, nested_preview, secure_preview
 from wizard.engine.arm import AzureCallFailed
-from wizard.engine.arm_template import Composed, compose, group_outputs
+from wizard.engine.arm_template import PROVENANCE, Composed, compose, group_outputs
 from wizard.engine.contract import ArmDeployment, Preview, StepContext
 from wizard.engine.events import DeployProgress, DeploySnapshot, Notice, OperationState
 from wizard.session.secrets import fingerprint
@@ -58,7 +58,7 @@ class ArmStep:
     def composed(self, ctx: StepContext) -> Composed:
         """The step's template. A group that exists keeps its own tags beside the wizard's:
         a group's PUT replaces its tags, and an operator's (or a policy's) must survive."""
-        tags = {"aks-wizard-session": self.runner.session.id, "aks-wizard-step": self.runner.step.id}
+        tags = dict(zip(PROVENANCE, (self.runner.session.id, self.runner.step.id)))
         if self.action.tags:
             tags.update(self.action.tags(ctx))
         return compose(self.action, ctx, self.name, tags, self._existing_tags(ctx))

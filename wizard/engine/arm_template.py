@@ -17,6 +17,9 @@ from wizard.engine.contract import ArmDeployment, StepContext
 
 SUBSCRIPTION_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
 RESOURCES_API = "2025-04-01"  # Microsoft.Resources resourceGroups and deployments (published, see assets/azure)
+# The tags that say which session and step made a group. A later step deploying into a group
+# that has them keeps them: the group is still the earlier step's, and its PUT changes nothing.
+PROVENANCE = ("aks-wizard-session", "aks-wizard-step")
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def compose(action: ArmDeployment, ctx: StepContext, deployment: str, tags: Mapp
             made.add(rg.lower())
             resources.append({"type": "Microsoft.Resources/resourceGroups", "apiVersion": RESOURCES_API, "name": rg,
                               "location": group.location(ctx),
-                              "tags": {**dict((existing_tags or {}).get(rg, {})), **dict(tags)}})
+                              "tags": _tags(dict((existing_tags or {}).get(rg, {})), tags)})
         after = dict.fromkeys(list(group.depends_on) + [source for _, source, _ in group.inputs])
         depends = [_group_id(rg)] + [_nested_id(names[k], nested_name(deployment, k)) for k in after] \
             + list(group.after_resources(ctx) if callable(group.after_resources) else group.after_resources)
@@ -95,6 +98,11 @@ def compose(action: ArmDeployment, ctx: StepContext, deployment: str, tags: Mapp
     template = {"$schema": SUBSCRIPTION_SCHEMA, "contentVersion": "1.0.0.0", "parameters": declared,
                 "resources": resources, "outputs": outputs}
     return Composed(action.location(ctx), template, parameters, frozenset(secure), names)
+
+
+def _tags(existing: Mapping[str, str], wizard: Mapping[str, str]) -> dict[str, str]:
+    """The group's own tags, the step's beside them, and the provenance it already carries."""
+    return {**existing, **wizard, **{k: existing[k] for k in PROVENANCE if k in existing}}
 
 
 def group_types(action: ArmDeployment, ctx: StepContext) -> dict[str, set[str]]:

@@ -14,6 +14,12 @@ the codes users quote from real responses:
   (the client has the write on the cluster but not the linked action on the linked scope,
   as Azure/AKS#2673 quotes it). Built-in roles only: Owner, Contributor, Network Contributor
   and, for the zone, Private DNS Zone Contributor;
+- a change to a property AKS fixes at creation, on a cluster that exists:
+  ``PropertyChangeNotAllowed`` with the property as ``target`` ("Changing property 'dnsPrefix'
+  is not allowed.", the 2026 response Azure/terraform-azurerm-avm-res-containerservice-
+  managedcluster#166 quotes). Only ``dnsPrefix``: the one with a current quoted answer (the
+  network plugin, once fixed, can now be migrated; a node pool's size is the agent pool
+  API's answer);
 - an Application Gateway reading a Key Vault certificate its identity may not read:
   ``ApplicationGatewayKeyVaultSecretException`` with ``ApplicationGatewayKeyVaultSecretAccessDenied``
   (MicrosoftDocs/azure-docs#33157); a vault using Azure RBAC needs a role with
@@ -36,6 +42,8 @@ SECRETS_USER, KV_ADMIN = "4633458b-17de-408a-b874-0445c86b69e6", "00482a5a-887f-
 SUBNET_JOIN = ({OWNER, CONTRIBUTOR, NETWORK_CONTRIBUTOR}, "Microsoft.Network/virtualNetworks/subnets/join/action")
 ZONE_WRITE = ({OWNER, CONTRIBUTOR, NETWORK_CONTRIBUTOR, DNS_ZONE_CONTRIBUTOR}, "Microsoft.Network/privateDnsZones/write")
 SECRET_READ = {OWNER, SECRETS_USER, KV_ADMIN}  # Owner: the rehearsal's simplification of its data actions
+
+FIXED_AT_CREATION = ("dnsPrefix",)
 
 Finder = Callable[[str], "Mapping[str, Any] | None"]
 
@@ -98,9 +106,20 @@ def _route_error(subnet_id: str, subnet: Mapping[str, Any], find: Finder) -> dic
     return None
 
 
+def _fixed_at_creation(current: Mapping[str, Any] | None, props: Mapping[str, Any]) -> dict[str, Any] | None:
+    held = _props(current)
+    for key in FIXED_AT_CREATION:
+        if current is not None and key in held and key in props and str(held[key]) != str(props[key]):
+            refused = _error("PropertyChangeNotAllowed", f"Changing property '{key}' is not allowed.")
+            return {**refused, "target": key}
+    return None
+
+
 def cluster_error(rid: str, body: Mapping[str, Any], find: Finder,
                   assignments: list[Mapping[str, Any]]) -> dict[str, Any] | None:
     props = _props(body)
+    if refused := _fixed_at_creation(find(rid), props):
+        return refused
     pools = [p for p in props.get("agentPoolProfiles") or [] if isinstance(p, Mapping)]
     if not any(str(p.get("mode", "")).lower() == "system" for p in pools):
         return _error("MustDefineAtLeastOneSystemPool", "Must define at least one system pool.")

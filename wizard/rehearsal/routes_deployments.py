@@ -161,7 +161,7 @@ def _write_errors(schedule: list[dict[str, Any]], sub: str, world: Any) -> None:
             elif refused is None:
                 refused = authorization_writes.write_error(writes, entry["id"], entry["type"], entry["name"], state)
             if refused:
-                entry["error"] = {**refused, "target": entry["id"]}
+                entry["error"] = {"target": entry["id"], **refused}  # a provider naming the property keeps it
         planned[entry["id"].lower()] = state
         if entry["type"].lower() == network_rules.DNS_LINK:
             links[entry["id"].lower()] = state

@@ -109,6 +109,26 @@ def _shaped_like(current: Any, desired: Any) -> Any:
     return current
 
 
+def _compared(previous: Any, current: Any, desired: Any) -> Any:
+    """What ARM compares the new template with: the last template's body, and, where the new
+    one sets a property the last one did not, the value Azure holds (AKS's kubelet identity,
+    a default the service filled in). A template that sends a resource back as Azure reports
+    it, with one property changed, then shows that one change, as ARM's what-if does."""
+    if isinstance(previous, dict) and isinstance(desired, dict):
+        now = current if isinstance(current, dict) else {}
+        out = dict(previous)
+        for key, value in desired.items():
+            if key in previous:
+                out[key] = _compared(previous[key], now.get(key), value)
+            elif key in now:
+                out[key] = now[key]
+        return out
+    if isinstance(previous, list) and isinstance(desired, list) and isinstance(current, list) \
+            and len(previous) == len(desired) == len(current):
+        return [_compared(p, c, d) for p, c, d in zip(previous, current, desired)]
+    return previous
+
+
 def _declared_only(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in IDENTITY_KEYS}
 
@@ -123,6 +143,8 @@ def _change(res: PlannedResource, world: World) -> dict[str, Any]:
         previous = {k: current[k] for k in ("location", "tags") if current.get(k)}
     elif previous is None:  # made outside a deployment: only what the template sets can be compared
         previous = _shaped_like(current, desired)
+    else:
+        previous = _compared(previous, current, desired)
     deltas = property_deltas("", _declared_only(previous), _declared_only(desired))
     deltas = _relative(deltas)
     effective = [d for d in deltas if d["propertyChangeType"] != "NoEffect"]
